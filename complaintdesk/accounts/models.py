@@ -1,0 +1,60 @@
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.accounts.roles import Role
+
+
+class User(AbstractUser):
+    """A staff account (工号) with one role, an org unit and, for department roles, a department."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices(), default=Role.INTAKE_AGENT)
+    employee_no = models.CharField(_("employee number"), max_length=20, unique=True, null=True, blank=True)
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    org_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name=_("org unit"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    department = models.ForeignKey(
+        "org.Department", verbose_name=_("department"), null=True, blank=True,
+        on_delete=models.PROTECT, related_name="staff",
+    )
+
+    class Meta:
+        verbose_name = _("staff account")
+        verbose_name_plural = _("staff accounts")
+
+    def __str__(self):
+        return self.display_name or self.username
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration, acting as its staff account.
+
+    Only the SHA-256 of the token is stored: a leaked database does not leak working tokens.
+    """
+
+    user = models.ForeignKey(User, verbose_name=_("staff account"), on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(_("prefix"), max_length=8, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def new_raw_token() -> str:
+        return "cd_" + secrets.token_urlsafe(32)

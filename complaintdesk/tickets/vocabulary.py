@@ -1,0 +1,271 @@
+"""The ticket vocabulary of the glossary (domain.md): kinds, states, actions, and the values
+that handling records. Pure Python so the workflow table can use it without the ORM."""
+
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.core.choices import LabelledEnum
+
+
+class Kind(LabelledEnum):
+    COMPLAINT = "complaint"
+    GRIEVANCE = "grievance"
+    INQUIRY = "inquiry"
+    SUGGESTION = "suggestion"
+    FAULT = "fault"
+    SALES_LEAD = "sales_lead"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.COMPLAINT: _("Complaint"),
+            cls.GRIEVANCE: _("Grievance"),
+            cls.INQUIRY: _("Inquiry"),
+            cls.SUGGESTION: _("Suggestion"),
+            cls.FAULT: _("Fault"),
+            cls.SALES_LEAD: _("Sales lead"),
+        }
+
+
+class State(LabelledEnum):
+    REGISTERED = "registered"
+    AWAITING_DISPATCH = "awaiting_dispatch"
+    DISPATCHED = "dispatched"
+    IN_PROGRESS = "in_progress"
+    AWAITING_APPROVAL = "awaiting_approval"
+    AWAITING_AUDIT = "awaiting_audit"
+    AWAITING_REPLY = "awaiting_reply"
+    AWAITING_CALLBACK = "awaiting_callback"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.REGISTERED: _("Registered, awaiting review"),
+            cls.AWAITING_DISPATCH: _("Awaiting dispatch"),
+            cls.DISPATCHED: _("Dispatched, awaiting acknowledgement"),
+            cls.IN_PROGRESS: _("In progress"),
+            cls.AWAITING_APPROVAL: _("Awaiting plan approval"),
+            cls.AWAITING_AUDIT: _("Awaiting audit"),
+            cls.AWAITING_REPLY: _("Awaiting reply to customer"),
+            cls.AWAITING_CALLBACK: _("Awaiting callback"),
+            cls.CLOSED: _("Closed"),
+            cls.ARCHIVED: _("Archived"),
+        }
+
+
+OPEN_STATES = frozenset(State) - {State.CLOSED, State.ARCHIVED}
+
+
+class Action(LabelledEnum):
+    RESOLVE_ON_SPOT = "resolve_on_spot"
+    REVIEW_VALID = "review_valid"
+    REVIEW_INVALID = "review_invalid"
+    DISPATCH = "dispatch"
+    ACKNOWLEDGE = "acknowledge"
+    TRANSFER = "transfer"
+    RETURN = "return"
+    CO_HANDLE = "co_handle"
+    ASSIST_INPUT = "assist_input"
+    URGE = "urge"
+    SUPERVISE = "supervise"
+    SUBMIT_PLAN = "submit_plan"
+    APPROVE_PLAN = "approve_plan"
+    REJECT_PLAN = "reject_plan"
+    HANDLE = "handle"
+    AUDIT_APPROVE = "audit_approve"
+    AUDIT_REJECT = "audit_reject"
+    REPLY = "reply"
+    CALLBACK = "callback"
+    CLOSE = "close"
+    ARCHIVE = "archive"
+    REOPEN = "reopen"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.RESOLVE_ON_SPOT: _("Resolve on the spot"),
+            cls.REVIEW_VALID: _("Review: valid"),
+            cls.REVIEW_INVALID: _("Review: invalid"),
+            cls.DISPATCH: _("Dispatch"),
+            cls.ACKNOWLEDGE: _("Acknowledge"),
+            cls.TRANSFER: _("Transfer"),
+            cls.RETURN: _("Return"),
+            cls.CO_HANDLE: _("Co-handle"),
+            cls.ASSIST_INPUT: _("Give assisting input"),
+            cls.URGE: _("Urge"),
+            cls.SUPERVISE: _("Supervise"),
+            cls.SUBMIT_PLAN: _("Submit plan for approval"),
+            cls.APPROVE_PLAN: _("Approve plan"),
+            cls.REJECT_PLAN: _("Reject plan"),
+            cls.HANDLE: _("Handle"),
+            cls.AUDIT_APPROVE: _("Audit: approve"),
+            cls.AUDIT_REJECT: _("Audit: reject"),
+            cls.REPLY: _("Reply to customer"),
+            cls.CALLBACK: _("Callback"),
+            cls.CLOSE: _("Close"),
+            cls.ARCHIVE: _("Archive"),
+            cls.REOPEN: _("Reopen"),
+        }
+
+
+class Severity(LabelledEnum):
+    SIMPLE = "simple"
+    GENERAL = "general"
+    COMPLEX = "complex"
+    MAJOR = "major"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SIMPLE: _("Simple"),
+            cls.GENERAL: _("General"),
+            cls.COMPLEX: _("Complex"),
+            cls.MAJOR: _("Major"),
+        }
+
+
+class Channel(LabelledEnum):
+    HOTLINE = "hotline"
+    COUNTER = "counter"
+    LETTER = "letter"
+    EMAIL = "email"
+    WEB_PORTAL = "web_portal"
+    APP = "app"
+    REGULATOR_TRANSFER = "regulator_transfer"
+    UPPER_LEVEL_TRANSFER = "upper_level_transfer"
+    MEDIA = "media"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.HOTLINE: _("Hotline"),
+            cls.COUNTER: _("Counter"),
+            cls.LETTER: _("Letter"),
+            cls.EMAIL: _("Email"),
+            cls.WEB_PORTAL: _("Web portal"),
+            cls.APP: _("App"),
+            cls.REGULATOR_TRANSFER: _("Regulator / consumer association transfer"),
+            cls.UPPER_LEVEL_TRANSFER: _("Upper-level transfer"),
+            cls.MEDIA: _("Media"),
+        }
+
+
+class Cause(LabelledEnum):
+    PRODUCT_QUALITY = "product_quality"
+    SERVICE = "service"
+    SALES = "sales"
+    NETWORK = "network"
+    POLICY = "policy"
+    THIRD_PARTY = "third_party"
+    CUSTOMER_MISUNDERSTANDING = "customer_misunderstanding"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.PRODUCT_QUALITY: _("Product quality"),
+            cls.SERVICE: _("Service"),
+            cls.SALES: _("Sales"),
+            cls.NETWORK: _("Network"),
+            cls.POLICY: _("Policy"),
+            cls.THIRD_PARTY: _("Third party"),
+            cls.CUSTOMER_MISUNDERSTANDING: _("Customer misunderstanding"),
+        }
+
+
+class Satisfaction(LabelledEnum):
+    SATISFIED = "satisfied"
+    NEUTRAL = "neutral"
+    DISSATISFIED = "dissatisfied"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.SATISFIED: _("Satisfied"),
+            cls.NEUTRAL: _("Neutral"),
+            cls.DISSATISFIED: _("Dissatisfied"),
+        }
+
+
+class Resolution(LabelledEnum):
+    ON_SPOT = "on_spot"
+    INVALID = "invalid"
+    RESOLVED = "resolved"
+    CLOSED_WITHOUT_CALLBACK = "closed_without_callback"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.ON_SPOT: _("Resolved on the spot"),
+            cls.INVALID: _("Invalid"),
+            cls.RESOLVED: _("Resolved"),
+            cls.CLOSED_WITHOUT_CALLBACK: _("Closed without callback"),
+        }
+
+
+class AssignmentRole(LabelledEnum):
+    LEAD = "lead"
+    ASSISTING = "assisting"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.LEAD: _("Lead"), cls.ASSISTING: _("Assisting")}
+
+
+class EventType(LabelledEnum):
+    """Typed events of the append-only log; actions map onto these one to one, plus a few
+    that are not transitions (attachments, element changes)."""
+
+    REGISTERED = "registered"
+    RESOLVED_ON_SPOT = "resolved_on_spot"
+    REVIEWED_VALID = "reviewed_valid"
+    REVIEWED_INVALID = "reviewed_invalid"
+    DISPATCHED = "dispatched"
+    ACKNOWLEDGED = "acknowledged"
+    TRANSFERRED = "transferred"
+    RETURNED = "returned"
+    CO_HANDLING_REQUESTED = "co_handling_requested"
+    ASSIST_INPUT_GIVEN = "assist_input_given"
+    URGED = "urged"
+    SUPERVISED = "supervised"
+    PLAN_SUBMITTED = "plan_submitted"
+    PLAN_APPROVED = "plan_approved"
+    PLAN_REJECTED = "plan_rejected"
+    HANDLED = "handled"
+    AUDIT_APPROVED = "audit_approved"
+    AUDIT_REJECTED = "audit_rejected"
+    REPLIED = "replied"
+    CALLED_BACK = "called_back"
+    CLOSED = "closed"
+    ARCHIVED = "archived"
+    REOPENED = "reopened"
+    ATTACHMENT_ADDED = "attachment_added"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.REGISTERED: _("Registered"),
+            cls.RESOLVED_ON_SPOT: _("Resolved on the spot"),
+            cls.REVIEWED_VALID: _("Reviewed: valid"),
+            cls.REVIEWED_INVALID: _("Reviewed: invalid"),
+            cls.DISPATCHED: _("Dispatched"),
+            cls.ACKNOWLEDGED: _("Acknowledged"),
+            cls.TRANSFERRED: _("Transferred"),
+            cls.RETURNED: _("Returned"),
+            cls.CO_HANDLING_REQUESTED: _("Co-handling requested"),
+            cls.ASSIST_INPUT_GIVEN: _("Assisting input given"),
+            cls.URGED: _("Urged"),
+            cls.SUPERVISED: _("Put under supervision"),
+            cls.PLAN_SUBMITTED: _("Plan submitted"),
+            cls.PLAN_APPROVED: _("Plan approved"),
+            cls.PLAN_REJECTED: _("Plan rejected"),
+            cls.HANDLED: _("Handled"),
+            cls.AUDIT_APPROVED: _("Audit approved"),
+            cls.AUDIT_REJECTED: _("Audit rejected"),
+            cls.REPLIED: _("Replied to customer"),
+            cls.CALLED_BACK: _("Called back"),
+            cls.CLOSED: _("Closed"),
+            cls.ARCHIVED: _("Archived"),
+            cls.REOPENED: _("Reopened"),
+            cls.ATTACHMENT_ADDED: _("Attachment added"),
+        }

@@ -1,0 +1,319 @@
+"""The ticket workflow as a pure table: which action, in which state, for which kind of
+ticket, by which role, leads where. No ORM here: services and the UI ask these functions,
+so the buttons a page shows and the refusals the API gives come from one place.
+
+Three paths share the table (domain.md "The flow"):
+- FULL (complaint, grievance, fault): review → dispatch → acknowledge → handle → audit →
+  reply → callback → close; leader approval of the plan where the category or severity asks.
+- SHORT (inquiry, suggestion): no audit and no callback; the reply closes the ticket.
+- SALES (sales lead, 002): routed by region to that region's sales lead, who reports the
+  outcome; no review, audit, reply or callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from complaintdesk.accounts.roles import CENTRE_ROLES, DEPARTMENT_ROLES, Role
+from complaintdesk.tickets.vocabulary import (
+    OPEN_STATES,
+    Action,
+    EventType,
+    Kind,
+    Satisfaction,
+    Severity,
+    State,
+)
+
+
+class Path(StrEnum):
+    FULL = "full"
+    SHORT = "short"
+    SALES = "sales"
+
+
+PATH_OF_KIND: dict[Kind, Path] = {
+    Kind.COMPLAINT: Path.FULL,
+    Kind.GRIEVANCE: Path.FULL,
+    Kind.FAULT: Path.FULL,
+    Kind.INQUIRY: Path.SHORT,
+    Kind.SUGGESTION: Path.SHORT,
+    Kind.SALES_LEAD: Path.SALES,
+}
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the rules need to know about a ticket; built by services from the rows."""
+
+    kind: Kind
+    state: State
+    org_unit_path: str = ""
+    lead_department_id: int | None = None
+    lead_assignee_id: int | None = None
+    assisting_department_ids: frozenset[int] = frozenset()
+    requires_approval: bool = False
+    plan_submitted: bool = False
+    plan_approved: bool = False
+    partial: bool = False
+    owner_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ActorFacts:
+    user_id: int
+    role: Role
+    department_id: int | None = None
+    org_unit_path: str | None = None
+
+
+Target = State | None | Callable[[TicketFacts, Mapping], State]
+
+
+@dataclass(frozen=True)
+class Transition:
+    roles: frozenset[Role]
+    event: EventType
+    # None keeps the state (urge, co-handle...); a callable picks by facts and payload.
+    target: Target = None
+    guard: Callable[[TicketFacts, ActorFacts], bool] | None = None
+    guard_reason: str = ""
+
+
+def resolve_target(transition: Transition, ticket: TicketFacts, payload: Mapping) -> State:
+    target = transition.target
+    if target is None:
+        return ticket.state
+    if callable(target):
+        return target(ticket, payload)
+    return target
+
+
+# -- guards: plain functions returning bool, shared by the API and the pages -----------------
+
+def plan_needed(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return ticket.requires_approval and not ticket.plan_approved
+
+
+def plan_settled(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return not plan_needed(ticket)
+
+
+def actor_assists(ticket: TicketFacts, actor: ActorFacts) -> bool:
+    return actor.department_id is not None and actor.department_id in ticket.assisting_department_ids
+
+
+def _after_audit_approve(ticket: TicketFacts, payload: Mapping) -> State:
+    # Partial completion is audited too (000); the department then goes on with the rest.
+    return State.IN_PROGRESS if ticket.partial else State.AWAITING_REPLY
+
+
+def _after_callback(ticket: TicketFacts, payload: Mapping) -> State:
+    # A dissatisfied customer reopens the case (003): it goes back to the centre to dispatch.
+    if payload.get("satisfaction") == Satisfaction.DISSATISFIED:
+        return State.AWAITING_DISPATCH
+    return State.CLOSED
+
+
+def requires_approval(*, category_requires: bool, severity: Severity, special: bool) -> bool:
+    """Major and special cases need a leader's sign-off on the plan (003 special cases)."""
+    return category_requires or severity == Severity.MAJOR or special
+
+
+# -- the table ----------------------------------------------------------------------------
+
+R = Role
+INTAKE = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
+CENTRE = frozenset({R.DISPATCHER, R.SUPERVISOR})
+DEPT = frozenset({R.HANDLER, R.DEPT_HEAD})
+TRANSFERRERS = DEPT | CENTRE
+REPLIERS = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
+URGERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.LEADER})
+SUPERVISORS = frozenset({R.SUPERVISOR, R.LEADER})
+ARCHIVERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})
+
+A, S, E = Action, State, EventType
+
+
+def _department_stage(path: Path, handle: Transition) -> dict:
+    """Acknowledge, transfer, return, co-handle: the same on every path with departments."""
+    back = S.REGISTERED if path is Path.SALES else S.AWAITING_DISPATCH
+    dispatched = {
+        A.ACKNOWLEDGE: Transition(DEPT, E.ACKNOWLEDGED, S.IN_PROGRESS),
+        A.TRANSFER: Transition(TRANSFERRERS, E.TRANSFERRED, S.DISPATCHED),
+        A.RETURN: Transition(DEPT, E.RETURNED, back),
+    }
+    in_progress = {
+        A.TRANSFER: Transition(TRANSFERRERS, E.TRANSFERRED, S.DISPATCHED),
+        A.RETURN: Transition(DEPT, E.RETURNED, back),
+        A.HANDLE: handle,
+    }
+    if path is not Path.SALES:
+        in_progress |= {
+            A.CO_HANDLE: Transition(TRANSFERRERS, E.CO_HANDLING_REQUESTED),
+            A.ASSIST_INPUT: Transition(
+                DEPT, E.ASSIST_INPUT_GIVEN, guard=actor_assists,
+                guard_reason="not_assisting",
+            ),
+        }
+    return {S.DISPATCHED: dispatched, S.IN_PROGRESS: in_progress}
+
+
+def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
+    review = {
+        A.RESOLVE_ON_SPOT: Transition(INTAKE, E.RESOLVED_ON_SPOT, S.CLOSED),
+        A.REVIEW_VALID: Transition(CENTRE, E.REVIEWED_VALID, S.AWAITING_DISPATCH),
+        A.REVIEW_INVALID: Transition(CENTRE, E.REVIEWED_INVALID, S.CLOSED),
+    }
+    dispatch = {A.DISPATCH: Transition(CENTRE, E.DISPATCHED, S.DISPATCHED)}
+    closed_common = {
+        A.ARCHIVE: Transition(ARCHIVERS, E.ARCHIVED, S.ARCHIVED),
+    }
+
+    full = {
+        S.REGISTERED: dict(review),
+        S.AWAITING_DISPATCH: dict(dispatch),
+        **_department_stage(
+            Path.FULL,
+            Transition(
+                DEPT, E.HANDLED, S.AWAITING_AUDIT, guard=plan_settled,
+                guard_reason="plan_not_approved",
+            ),
+        ),
+        S.AWAITING_APPROVAL: {
+            A.APPROVE_PLAN: Transition(frozenset({R.LEADER}), E.PLAN_APPROVED, S.IN_PROGRESS),
+            A.REJECT_PLAN: Transition(frozenset({R.LEADER}), E.PLAN_REJECTED, S.IN_PROGRESS),
+        },
+        S.AWAITING_AUDIT: {
+            A.AUDIT_APPROVE: Transition(CENTRE, E.AUDIT_APPROVED, _after_audit_approve),
+            A.AUDIT_REJECT: Transition(CENTRE, E.AUDIT_REJECTED, S.IN_PROGRESS),
+        },
+        S.AWAITING_REPLY: {A.REPLY: Transition(REPLIERS, E.REPLIED, S.AWAITING_CALLBACK)},
+        S.AWAITING_CALLBACK: {
+            A.CALLBACK: Transition(REPLIERS, E.CALLED_BACK, _after_callback),
+            A.CLOSE: Transition(CENTRE, E.CLOSED, S.CLOSED),
+        },
+        S.CLOSED: {
+            **closed_common,
+            A.REOPEN: Transition(CENTRE, E.REOPENED, S.AWAITING_DISPATCH),
+        },
+    }
+    full[S.IN_PROGRESS][A.SUBMIT_PLAN] = Transition(
+        DEPT, E.PLAN_SUBMITTED, S.AWAITING_APPROVAL, guard=plan_needed,
+        guard_reason="plan_not_needed",
+    )
+
+    short = {
+        S.REGISTERED: dict(review),
+        S.AWAITING_DISPATCH: dict(dispatch),
+        **_department_stage(Path.SHORT, Transition(DEPT, E.HANDLED, S.AWAITING_REPLY)),
+        S.AWAITING_REPLY: {A.REPLY: Transition(REPLIERS, E.REPLIED, S.CLOSED)},
+        S.CLOSED: {
+            **closed_common,
+            A.REOPEN: Transition(CENTRE, E.REOPENED, S.AWAITING_DISPATCH),
+        },
+    }
+
+    sales = {
+        S.REGISTERED: {
+            # Routed by region: the intake agent who takes the lead sends it straight on.
+            A.DISPATCH: Transition(INTAKE, E.DISPATCHED, S.DISPATCHED),
+            A.REVIEW_INVALID: Transition(CENTRE, E.REVIEWED_INVALID, S.CLOSED),
+        },
+        # The sales lead reports the outcome: that closes the lead.
+        **_department_stage(Path.SALES, Transition(DEPT, E.HANDLED, S.CLOSED)),
+        S.CLOSED: {
+            **closed_common,
+            A.REOPEN: Transition(CENTRE, E.REOPENED, S.REGISTERED),
+        },
+    }
+
+    # Urging and supervising are possible in every open state of every path.
+    for table in (full, short, sales):
+        for state in OPEN_STATES:
+            row = table.setdefault(state, {})
+            row[A.URGE] = Transition(URGERS, E.URGED)
+            row[A.SUPERVISE] = Transition(SUPERVISORS, E.SUPERVISED)
+    return {Path.FULL: full, Path.SHORT: short, Path.SALES: sales}
+
+
+TABLE = _build()
+
+# Actions a department takes on the ticket it holds; the rest are taken by the centre and
+# management within their org unit's subtree.
+DEPARTMENT_SIDE = frozenset(
+    {A.ACKNOWLEDGE, A.TRANSFER, A.RETURN, A.CO_HANDLE, A.SUBMIT_PLAN, A.HANDLE}
+)
+
+
+def transition_for(kind: Kind, state: State, action: Action) -> Transition | None:
+    return TABLE[PATH_OF_KIND[kind]].get(state, {}).get(action)
+
+
+def role_may(role: Role, kind: Kind, state: State, action: Action) -> bool:
+    t = transition_for(kind, state, action)
+    return t is not None and role in t.roles
+
+
+def in_org_scope(actor: ActorFacts, ticket: TicketFacts) -> bool:
+    if actor.role == Role.ADMIN:
+        return True
+    if not actor.org_unit_path:
+        return False
+    return ticket.org_unit_path.startswith(actor.org_unit_path)
+
+
+def holds_ticket(actor: ActorFacts, ticket: TicketFacts) -> bool:
+    """The actor's department holds the lead assignment; a ticket dispatched to a named
+    staff account is acted on by that person or their department head."""
+    if actor.department_id is None or actor.department_id != ticket.lead_department_id:
+        return False
+    if ticket.lead_assignee_id is None:
+        return True
+    return actor.user_id == ticket.lead_assignee_id or actor.role == Role.DEPT_HEAD
+
+
+def in_scope(actor: ActorFacts, ticket: TicketFacts, action: Action) -> bool:
+    if actor.role in DEPARTMENT_ROLES:
+        if action == Action.ASSIST_INPUT:
+            return actor_assists(ticket, actor)
+        return holds_ticket(actor, ticket)
+    if actor.role in CENTRE_ROLES or actor.role == Role.ADMIN:
+        return in_org_scope(actor, ticket)
+    return False
+
+
+@dataclass(frozen=True)
+class Refusal:
+    code: str  # not_in_state | role | scope | guard reason
+    state: State
+    action: Action
+    detail: dict = field(default_factory=dict)
+
+
+def check(actor: ActorFacts, ticket: TicketFacts, action: Action) -> Refusal | None:
+    """None when the actor may take the action now; otherwise why not."""
+    t = transition_for(ticket.kind, ticket.state, action)
+    if t is None:
+        return Refusal("not_in_state", ticket.state, action)
+    if actor.role not in t.roles:
+        return Refusal("role", ticket.state, action)
+    if not in_scope(actor, ticket, action):
+        return Refusal("scope", ticket.state, action)
+    if t.guard is not None and not t.guard(ticket, actor):
+        return Refusal(t.guard_reason or "guard", ticket.state, action)
+    return None
+
+
+def allowed_actions(actor: ActorFacts, ticket: TicketFacts) -> list[Action]:
+    return [a for a in Action if check(actor, ticket, a) is None]
+
+
+def is_open(state: State) -> bool:
+    return state in OPEN_STATES
+
+
+def is_read_only(state: State) -> bool:
+    return state == State.ARCHIVED

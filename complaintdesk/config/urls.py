@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 
 from complaintdesk.core.views import healthz
-from complaintdesk.tickets.api import api
+from complaintdesk.config.api import api
 
 admin.site.site_header = "complaintdesk"
 admin.site.site_title = "complaintdesk"

@@ -20,10 +20,13 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, *, fields: list[FieldError] | None = None, code: str | None = None):
+    def __init__(self, message, *, fields: list[FieldError] | None = None, code: str | None = None,
+                 extra: dict | None = None):
         super().__init__(str(message))
         self.message = message
         self.fields = fields or []
+        # Facts that help the caller recover, e.g. a ticket's current state and version.
+        self.extra = extra or {}
         if code:
             self.code = code
 
@@ -53,10 +56,3 @@ class Conflict(DomainError):
 
     status = 409
     code = "conflict"
-
-
-@dataclass
-class ErrorBody:
-    code: str
-    message: str
-    fields: list[dict] = field(default_factory=list)

@@ -1,2 +1,210 @@
-from ninja import NinjaAPI
-api = NinjaAPI()
+"""The ticket endpoints: parse, call a service or a selector, render. Nothing else."""
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import FileResponse
+from ninja import File, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from complaintdesk.tickets import schemas as s
+from complaintdesk.tickets import selectors
+from complaintdesk.tickets.services import attachments as attachment_services
+from complaintdesk.tickets.services import transitions as t
+from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
+
+router = Router(tags=["tickets"])
+
+
+def _detail(request, ticket_id: int) -> dict:
+    return s.detail(selectors.ticket_get(viewer=request.user, ticket_id=ticket_id))
+
+
+@router.post("/tickets", response={200: s.TicketDetailOut, 201: s.TicketDetailOut}, summary="Register a ticket")
+def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
+    """Register (受理). Send an `Idempotency-Key` header so that a retry returns the first
+    ticket (200) instead of creating a second (201)."""
+    draft = TicketDraft(
+        kind=payload.kind, category=payload.category, channel=payload.channel, title=payload.title,
+        description=payload.description, phone=payload.customer.phone,
+        customer_name=payload.customer.name, customer_segment=payload.customer.segment,
+        contact_phone=payload.contact_phone, product=payload.product, severity=payload.severity,
+        special=payload.special, org_unit=payload.org_unit, elements=payload.elements,
+        first_reported_at=payload.first_reported_at, agreed_time=payload.agreed_time,
+    )
+    ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key)
+    if created and payload.resolve_on_spot:
+        t.ticket_resolve_on_spot(ticket_id=ticket.pk, actor=request.user, answer=payload.resolve_on_spot)
+    return Status(201 if created else 200, _detail(request, ticket.pk))
+
+
+class ListQuery(Schema):
+    state: str = ""
+    kind: str = ""
+    category: str = ""
+    department: str = ""
+    org_unit: str = ""
+    channel: str = ""
+    registered_from: dt.datetime | None = None
+    registered_to: dt.datetime | None = None
+    open: bool | None = None
+    cursor: str = ""
+    limit: int = 50
+
+
+@router.get("/tickets", response=s.TicketPage, summary="List tickets")
+def list_tickets(request, filters: Query[ListQuery]):
+    """Newest first. `state` takes several values separated by commas; `category` and
+    `org_unit` match their whole subtree; `department` matches what it holds now. Pass the
+    returned `next_cursor` as `cursor` for the next page."""
+    limit = max(1, min(filters.limit, 200))
+    page = selectors.ticket_list(
+        viewer=request.user,
+        filters=selectors.TicketFilters(
+            state=[x for x in filters.state.split(",") if x] or None, kind=filters.kind,
+            category=filters.category, department=filters.department, org_unit=filters.org_unit,
+            channel=filters.channel, registered_from=filters.registered_from,
+            registered_to=filters.registered_to, open=filters.open,
+        ),
+        cursor=filters.cursor, limit=limit,
+    )
+    return {"items": [s.summary(x) for x in page.items], "next_cursor": page.next_cursor}
+
+
+@router.get("/tickets/{ticket_id}", response=s.TicketDetailOut, summary="Get a ticket")
+def get_ticket(request, ticket_id: int):
+    return _detail(request, ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/timeline", response=list[s.EventOut], summary="A ticket's timeline")
+def timeline(request, ticket_id: int):
+    return [s.event(e) for e in selectors.ticket_timeline(viewer=request.user, ticket_id=ticket_id)]
+
+
+@router.post("/tickets/{ticket_id}/attachments", response={201: s.AttachmentOut}, summary="Attach a file")
+def add_attachment(request, ticket_id: int, file: File[UploadedFile]):
+    # Read one byte past the limit: enough to refuse an oversized file without holding it all.
+    data = file.read(settings.ATTACHMENT_MAX_BYTES + 1)
+    a = attachment_services.attachment_add(ticket_id=ticket_id, actor=request.user, name=file.name, data=data)
+    return Status(201, {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+                 "created_at": a.created_at, "url": f"/api/v1/attachments/{a.pk}"}
+
+
+@router.get("/attachments/{attachment_id}", summary="Download an attachment", tags=["tickets"])
+def download_attachment(request, attachment_id: int):
+    a = selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
+    return FileResponse(a.file.open("rb"), as_attachment=True, filename=a.original_name, content_type=a.content_type)
+
+
+# -- transitions: one endpoint per action, each returning the ticket as it now is ----------
+
+def _act(request, ticket_id: int, fn, **kwargs) -> dict:
+    fn(ticket_id=ticket_id, actor=request.user, **kwargs)
+    return _detail(request, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/resolve-on-spot", response=s.TicketDetailOut)
+def resolve_on_spot(request, ticket_id: int, payload: s.AnswerIn):
+    return _act(request, ticket_id, t.ticket_resolve_on_spot, answer=payload.answer, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/review", response=s.TicketDetailOut)
+def review(request, ticket_id: int, payload: s.ReviewIn):
+    return _act(request, ticket_id, t.ticket_review, valid=payload.valid, reason=payload.reason,
+                answer=payload.answer, severity=payload.severity, special=payload.special,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/dispatch", response=s.TicketDetailOut)
+def dispatch(request, ticket_id: int, payload: s.DispatchIn):
+    return _act(request, ticket_id, t.ticket_dispatch, department=payload.department,
+                assignee=payload.assignee, note=payload.note, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/acknowledge", response=s.TicketDetailOut)
+def acknowledge(request, ticket_id: int, payload: s.EmptyIn):
+    return _act(request, ticket_id, t.ticket_acknowledge, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/transfer", response=s.TicketDetailOut)
+def transfer(request, ticket_id: int, payload: s.TransferIn):
+    return _act(request, ticket_id, t.ticket_transfer, department=payload.department,
+                assignee=payload.assignee, reason=payload.reason, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/return", response=s.TicketDetailOut)
+def return_(request, ticket_id: int, payload: s.ReasonIn):
+    return _act(request, ticket_id, t.ticket_return, reason=payload.reason, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/co-handle", response=s.TicketDetailOut)
+def co_handle(request, ticket_id: int, payload: s.CoHandleIn):
+    return _act(request, ticket_id, t.ticket_co_handle, departments=payload.departments,
+                note=payload.note, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/assist-input", response=s.TicketDetailOut)
+def assist_input(request, ticket_id: int, payload: s.TextIn):
+    return _act(request, ticket_id, t.ticket_assist_input, text=payload.text, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/urge", response=s.TicketDetailOut)
+def urge(request, ticket_id: int, payload: s.NoteIn):
+    return _act(request, ticket_id, t.ticket_urge, note=payload.note)
+
+
+@router.post("/tickets/{ticket_id}/supervise", response=s.TicketDetailOut)
+def supervise(request, ticket_id: int, payload: s.NoteIn):
+    return _act(request, ticket_id, t.ticket_supervise, note=payload.note)
+
+
+@router.post("/tickets/{ticket_id}/plan", response=s.TicketDetailOut)
+def submit_plan(request, ticket_id: int, payload: s.PlanIn):
+    return _act(request, ticket_id, t.ticket_submit_plan, plan=payload.plan, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/plan-decision", response=s.TicketDetailOut)
+def plan_decision(request, ticket_id: int, payload: s.DecisionIn):
+    return _act(request, ticket_id, t.ticket_approve_plan, approve=payload.approve, note=payload.note,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/handle", response=s.TicketDetailOut)
+def handle(request, ticket_id: int, payload: s.HandleIn):
+    return _act(request, ticket_id, t.ticket_handle, notes=payload.notes, cause=payload.cause,
+                responsible_department=payload.responsible_department,
+                responsible_person=payload.responsible_person, partial=payload.partial,
+                outcome=payload.outcome, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/audit", response=s.TicketDetailOut)
+def audit(request, ticket_id: int, payload: s.DecisionIn):
+    return _act(request, ticket_id, t.ticket_audit, approve=payload.approve, note=payload.note,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/reply", response=s.TicketDetailOut)
+def reply(request, ticket_id: int, payload: s.ReplyIn):
+    return _act(request, ticket_id, t.ticket_reply, text=payload.text,
+                customer_accepts=payload.customer_accepts, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/callback", response=s.TicketDetailOut)
+def callback(request, ticket_id: int, payload: s.CallbackIn):
+    return _act(request, ticket_id, t.ticket_callback, satisfaction=payload.satisfaction,
+                note=payload.note, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/close", response=s.TicketDetailOut)
+def close(request, ticket_id: int, payload: s.ReasonIn):
+    return _act(request, ticket_id, t.ticket_close, reason=payload.reason, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/archive", response=s.TicketDetailOut)
+def archive(request, ticket_id: int, payload: s.EmptyIn):
+    return _act(request, ticket_id, t.ticket_archive, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/reopen", response=s.TicketDetailOut)
+def reopen(request, ticket_id: int, payload: s.ReasonIn):
+    return _act(request, ticket_id, t.ticket_reopen, reason=payload.reason, expected_version=payload.version)

@@ -1,0 +1,19 @@
+from ninja import NinjaAPI
+
+from complaintdesk.accounts.auth import BearerToken, StaffSession
+from complaintdesk.core import api_errors
+from complaintdesk.tickets.api import router as tickets_router
+
+api = NinjaAPI(
+    title="complaintdesk API",
+    version="1",
+    description="Register tickets and move them through review, dispatch, handling, audit, "
+    "reply, callback and close. Errors: {error: {code, message, fields[{field, reason}]}} in "
+    "the language of Accept-Language (zh-Hans or en).",
+    auth=[BearerToken(), StaffSession()],
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+    urls_namespace="api-v1",
+)
+api_errors.install(api)
+api.add_router("/", tickets_router)

@@ -1,0 +1,269 @@
+"""API shapes of tickets; output is built from rows already loaded (no queries here)."""
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from complaintdesk.core.phones import display_phone
+from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
+
+KindIn = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
+ChannelIn = Literal[tuple(c.value for c in Channel)]  # type: ignore[valid-type]
+SeverityIn = Literal[tuple(s.value for s in Severity)]  # type: ignore[valid-type]
+SatisfactionIn = Literal[tuple(s.value for s in Satisfaction)]  # type: ignore[valid-type]
+
+
+class CustomerIn(Schema):
+    name: str = Field("", max_length=100)
+    phone: str = Field(..., max_length=40, description="Mobile or landline; normalised to E.164.")
+    segment: Literal["new", "regular", "vip", "near_contract_end", "unknown", ""] = ""
+
+
+class TicketIn(Schema):
+    kind: KindIn
+    category: str = Field(..., max_length=60, description="Code of a leaf of the kind's category tree.")
+    channel: ChannelIn
+    title: str = Field(..., max_length=200)
+    description: str = Field(..., max_length=20000)
+    customer: CustomerIn
+    contact_phone: str = Field("", max_length=40)
+    product: str = Field("", max_length=200)
+    severity: SeverityIn | Literal[""] = ""
+    special: bool = False
+    org_unit: str = Field("", max_length=40, description="Owning org unit code; default: the customer's, else yours.")
+    elements: dict = Field(default_factory=dict, description="Values of the category's required elements by key.")
+    first_reported_at: dt.datetime | None = None
+    agreed_time: dt.datetime | None = None
+    resolve_on_spot: str = Field("", max_length=20000, description="An answer that settles it now: the ticket closes at once.")
+
+
+class Ref(Schema):
+    code: str
+    name: str
+
+
+class UserRef(Schema):
+    username: str
+    name: str
+
+
+def _ref(obj) -> dict | None:
+    return {"code": obj.code, "name": obj.display_name} if obj is not None else None
+
+
+def _user(user) -> dict | None:
+    return {"username": user.username, "name": str(user)} if user is not None else None
+
+
+class TicketSummary(Schema):
+    id: int
+    number: str | None
+    kind: str
+    state: str
+    state_label: str
+    severity: str
+    special: bool
+    channel: str
+    title: str
+    category: Ref
+    org_unit: Ref
+    lead_department: Ref | None
+    owner: UserRef
+    customer_name: str
+    contact_phone: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class AssignmentOut(Schema):
+    department: Ref
+    assignee: UserRef | None
+    role: str
+    active: bool
+    dispatched_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    input: str
+    input_at: dt.datetime | None
+    ended_at: dt.datetime | None
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    created_at: dt.datetime
+    url: str
+
+
+class TicketDetailOut(TicketSummary):
+    description: str
+    product: str
+    elements: dict
+    first_reported_at: dt.datetime
+    agreed_time: dt.datetime | None
+    lead_assignee: UserRef | None
+    requires_approval: bool
+    plan: str
+    plan_approved: bool
+    partial: bool
+    handling_notes: str
+    cause: str
+    responsible_department: Ref | None
+    responsible_person: str
+    reply_text: str
+    satisfaction: str
+    resolution: str
+    reopen_count: int
+    closed_at: dt.datetime | None
+    assignments: list[AssignmentOut]
+    attachments: list[AttachmentOut]
+    allowed_actions: list[str]
+
+
+class TicketPage(Schema):
+    items: list[TicketSummary]
+    next_cursor: str | None
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    label: str
+    actor: UserRef | None
+    created_at: dt.datetime
+    from_state: str
+    to_state: str
+    payload: dict
+
+
+def summary(t) -> dict:
+    return {
+        "id": t.pk, "number": t.number, "kind": t.kind, "state": t.state,
+        "state_label": str(State(t.state).label), "severity": t.severity, "special": t.special,
+        "channel": t.channel, "title": t.title, "category": _ref(t.category), "org_unit": _ref(t.org_unit),
+        "lead_department": _ref(t.lead_department), "owner": _user(t.owner),
+        "customer_name": t.customer.name, "contact_phone": display_phone(t.contact_phone),
+        "version": t.version, "created_at": t.created_at, "updated_at": t.updated_at,
+    }
+
+
+def detail(d) -> dict:
+    t = d.ticket
+    return {
+        **summary(t),
+        "description": t.description, "product": t.product, "elements": t.elements,
+        "first_reported_at": t.first_reported_at, "agreed_time": t.agreed_time,
+        "lead_assignee": _user(t.lead_assignee), "requires_approval": t.requires_approval,
+        "plan": t.plan, "plan_approved": t.plan_approved, "partial": t.partial,
+        "handling_notes": t.handling_notes, "cause": t.cause,
+        "responsible_department": _ref(t.responsible_department),
+        "responsible_person": t.responsible_person, "reply_text": t.reply_text,
+        "satisfaction": t.satisfaction, "resolution": t.resolution, "reopen_count": t.reopen_count,
+        "closed_at": t.closed_at,
+        "assignments": [
+            {"department": _ref(a.department), "assignee": _user(a.assignee), "role": a.role,
+             "active": a.active, "dispatched_at": a.dispatched_at, "acknowledged_at": a.acknowledged_at,
+             "input": a.input, "input_at": a.input_at, "ended_at": a.ended_at}
+            for a in d.assignments
+        ],
+        "attachments": [
+            {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
+             "created_at": a.created_at, "url": f"/api/v1/attachments/{a.pk}"}
+            for a in d.attachments
+        ],
+        "allowed_actions": d.allowed_actions,
+    }
+
+
+def event(e) -> dict:
+    from complaintdesk.tickets.vocabulary import EventType
+
+    try:
+        label = str(EventType(e.type).label)
+    except ValueError:
+        label = e.type
+    return {"id": e.pk, "type": e.type, "label": label, "actor": _user(e.actor), "created_at": e.created_at,
+            "from_state": e.from_state, "to_state": e.to_state, "payload": e.payload}
+
+
+# -- action bodies: `version` is the version the caller saw; a stale one is a 409 ---------
+
+class Versioned(Schema):
+    version: int | None = Field(None, ge=1, description="The ticket version you acted on; stale → 409.")
+
+
+class AnswerIn(Versioned):
+    answer: str = Field(..., max_length=20000)
+
+
+class ReviewIn(Versioned):
+    valid: bool
+    reason: str = Field("", max_length=20000)
+    answer: str = Field("", max_length=20000, description="Polite answer to the customer (invalid only).")
+    severity: SeverityIn | Literal[""] = ""
+    special: bool | None = None
+
+
+class DispatchIn(Versioned):
+    department: str = Field("", max_length=40)
+    assignee: str = Field("", max_length=150, description="A staff account (工号 username).")
+    note: str = Field("", max_length=20000)
+
+
+class TransferIn(Versioned):
+    department: str = Field("", max_length=40)
+    assignee: str = Field("", max_length=150)
+    reason: str = Field(..., max_length=20000)
+
+
+class ReasonIn(Versioned):
+    reason: str = Field(..., max_length=20000)
+
+
+class CoHandleIn(Versioned):
+    departments: list[str] = Field(..., max_length=20)
+    note: str = Field("", max_length=20000)
+
+
+class TextIn(Versioned):
+    text: str = Field(..., max_length=20000)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=20000)
+
+
+class PlanIn(Versioned):
+    plan: str = Field(..., max_length=20000)
+
+
+class DecisionIn(Versioned):
+    approve: bool
+    note: str = Field("", max_length=20000)
+
+
+class HandleIn(Versioned):
+    notes: str = Field(..., max_length=20000)
+    cause: Literal["product_quality", "service", "sales", "network", "policy", "third_party",
+                   "customer_misunderstanding", ""] = ""
+    responsible_department: str = Field("", max_length=40)
+    responsible_person: str = Field("", max_length=100)
+    partial: bool = False
+    outcome: str = Field("", max_length=200, description="Sales leads: the outcome reported.")
+
+
+class ReplyIn(Versioned):
+    text: str = Field(..., max_length=20000)
+    customer_accepts: bool | None = None
+
+
+class CallbackIn(Versioned):
+    satisfaction: SatisfactionIn
+    note: str = Field("", max_length=20000)
+
+
+class EmptyIn(Versioned):
+    pass

@@ -1,0 +1,234 @@
+"""Registering a ticket (受理): validate, find or create the customer, write the ticket and
+its first event in one transaction. A retried create with the same Idempotency-Key
+returns the first ticket."""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.core.errors import FieldError, ValidationFailed
+from complaintdesk.core.phones import normalize_phone
+from complaintdesk.customers.services import customer_for_phone
+from complaintdesk.org.models import OrgUnit
+from complaintdesk.taxonomy.models import Category
+from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
+from complaintdesk.tickets.models import IdempotencyKey, Ticket, TicketEvent
+from complaintdesk.tickets.services.elements import clean_elements
+from complaintdesk.tickets.vocabulary import Channel, EventType, Kind, Severity, State
+from complaintdesk.tickets.workflow import requires_approval
+
+NUMBER_PREFIX = {
+    Kind.COMPLAINT: "TS",
+    Kind.GRIEVANCE: "BY",
+    Kind.INQUIRY: "ZX",
+    Kind.SUGGESTION: "JY",
+    Kind.FAULT: "GZ",
+    Kind.SALES_LEAD: "SJ",
+}
+
+
+@dataclass
+class TicketDraft:
+    kind: str
+    category: str  # category code
+    channel: str
+    title: str
+    description: str
+    phone: str
+    customer_name: str = ""
+    customer_segment: str = ""
+    contact_phone: str = ""
+    product: str = ""
+    severity: str = ""
+    special: bool = False
+    org_unit: str = ""  # org unit code; default: the customer's, else the registering staff's
+    elements: dict = field(default_factory=dict)
+    first_reported_at: dt.datetime | None = None
+    agreed_time: dt.datetime | None = None
+
+    def fingerprint(self) -> str:
+        data = asdict(self)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class IdempotencyMismatch(ValidationFailed):
+    code = "idempotency_key_reused"
+
+
+def _choice(value: str, enum, field_name: str, errors: list[FieldError]):
+    try:
+        return enum(value)
+    except ValueError:
+        errors.append(FieldError(
+            field_name,
+            _("“%(value)s” is not one of: %(values)s.") % {
+                "value": value, "values": ", ".join(m.value for m in enum)},
+        ))
+        return None
+
+
+def _text(value: str, field_name: str, limit: int, errors: list[FieldError], required=True) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        errors.append(FieldError(field_name, _("This field is required."), "required"))
+    elif len(text) > limit:
+        errors.append(FieldError(field_name, _("At most %(n)d characters.") % {"n": limit}))
+    return text
+
+
+def _validate(draft: TicketDraft, actor):
+    """Check everything a registration needs; all problems reported at once."""
+    errors: list[FieldError] = []
+    kind = _choice(draft.kind, Kind, "kind", errors)
+    channel = _choice(draft.channel, Channel, "channel", errors)
+    severity = _choice(draft.severity, Severity, "severity", errors) if draft.severity else None
+    title = _text(draft.title, "title", 200, errors)
+    description = _text(draft.description, "description", 20000, errors)
+    product = _text(draft.product, "product", 200, errors, required=False)
+    customer_name = _text(draft.customer_name, "customer_name", 100, errors, required=False)
+
+    phones = {}
+    for name, raw, required in (("phone", draft.phone, True), ("contact_phone", draft.contact_phone, False)):
+        if not raw and not required:
+            continue
+        try:
+            phones[name] = normalize_phone(raw, field=name)
+        except ValidationFailed as exc:
+            errors.extend(exc.fields)
+
+    category = Category.objects.filter(code=draft.category, active=True).first() if draft.category else None
+    if category is None:
+        errors.append(FieldError("category", _("Choose a category from the category tree."), "required" if not draft.category else "invalid"))
+    elif kind and category.kind != kind:
+        errors.append(FieldError("category", _("This category belongs to another ticket kind.")))
+    elif not category.is_leaf():
+        errors.append(FieldError("category", _("Choose the most specific category (a leaf of the tree).")))
+
+    org_unit = None
+    if draft.org_unit:
+        org_unit = OrgUnit.objects.filter(code=draft.org_unit).first()
+        if org_unit is None:
+            errors.append(FieldError("org_unit", _("No org unit has this code.")))
+
+    now = timezone.now()
+    for name in ("first_reported_at", "agreed_time"):
+        value = getattr(draft, name)
+        if value is not None and timezone.is_naive(value):
+            setattr(draft, name, timezone.make_aware(value))
+    if draft.first_reported_at and draft.first_reported_at > now + dt.timedelta(minutes=5):
+        errors.append(FieldError("first_reported_at", _("The first report cannot be in the future.")))
+
+    chain, elements = [], {}
+    if category is not None and not any(e.field == "category" for e in errors):
+        chain = category_chain(category)
+        try:
+            elements = clean_elements(effective_elements(chain), draft.elements)
+        except ValidationFailed as exc:
+            errors.extend(exc.fields)
+    if errors:
+        raise ValidationFailed(_("The ticket cannot be registered: check the fields named."), fields=errors)
+    return dict(
+        kind=kind, channel=channel, severity=severity, title=title, description=description,
+        product=product, customer_name=customer_name, phones=phones, category=category,
+        chain=chain, elements=elements, org_unit=org_unit,
+    )
+
+
+def _number(kind: Kind, created: dt.datetime, pk: int) -> str:
+    local = timezone.localtime(created)
+    return f"{NUMBER_PREFIX[kind]}{local:%Y%m%d}{pk:07d}"
+
+
+def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", at: dt.datetime | None = None) -> tuple[Ticket, bool]:
+    """Register a ticket. Returns (ticket, created); created is False for a retried request."""
+    key = (idempotency_key or "").strip()
+    if len(key) > 200:
+        raise ValidationFailed.on("Idempotency-Key", _("At most 200 characters."))
+    fingerprint = draft.fingerprint() if key else ""
+    if key:
+        earlier = _earlier(actor, key, fingerprint)
+        if earlier is not None:
+            return earlier, False
+    clean = _validate(draft, actor)
+    try:
+        with transaction.atomic():
+            ticket = _create(actor=actor, clean=clean, draft=draft, at=at or timezone.now())
+            if key:
+                # Inserted last: a concurrent twin blocks here until the first commits,
+                # then fails on the unique index and returns the first ticket below.
+                IdempotencyKey.objects.create(user=actor, key=key, request_hash=fingerprint, ticket=ticket)
+    except IntegrityError:
+        if not key:
+            raise
+        earlier = _earlier(actor, key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, False
+    return ticket, True
+
+
+def _earlier(actor, key: str, fingerprint: str) -> Ticket | None:
+    row = IdempotencyKey.objects.filter(user=actor, key=key).first()
+    if row is None:
+        return None
+    if row.request_hash != fingerprint:
+        raise IdempotencyMismatch.on(
+            "Idempotency-Key",
+            _("This Idempotency-Key was used for a different request; use a new key."),
+            "idempotency_key_reused",
+        )
+    return Ticket.objects.get(pk=row.ticket_id)
+
+
+def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticket:
+    phones = clean["phones"]
+    org_unit = clean["org_unit"]
+    customer = customer_for_phone(
+        phone=phones["phone"], name=clean["customer_name"], segment=draft.customer_segment,
+        org_unit=org_unit,
+    )
+    if org_unit is None:
+        org_unit_id = customer.org_unit_id or actor.org_unit_id
+        if org_unit_id is None:
+            raise ValidationFailed.on("org_unit", _("Name the org unit that owns this ticket."), "required")
+    else:
+        org_unit_id = org_unit.pk
+    severity = clean["severity"] or default_severity(clean["chain"]) or Severity.GENERAL
+    special = bool(draft.special)
+    ticket = Ticket.objects.create(
+        kind=clean["kind"],
+        state=State.REGISTERED,
+        category=clean["category"],
+        channel=clean["channel"],
+        severity=severity,
+        special=special,
+        title=clean["title"],
+        description=clean["description"],
+        product=clean["product"],
+        customer=customer,
+        contact_phone=phones.get("contact_phone") or phones["phone"],
+        org_unit_id=org_unit_id,
+        owner=actor,
+        elements=clean["elements"],
+        first_reported_at=draft.first_reported_at or at,
+        agreed_time=draft.agreed_time,
+        created_at=at,
+        updated_at=at,
+        requires_approval=requires_approval(
+            category_requires=any(c.requires_approval for c in clean["chain"]),
+            severity=Severity(severity), special=special,
+        ),
+    )
+    ticket.number = _number(clean["kind"], at, ticket.pk)
+    Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
+    TicketEvent.objects.create(
+        ticket=ticket, type=EventType.REGISTERED, actor=actor, created_at=at,
+        from_state="", to_state=State.REGISTERED,
+        payload={"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number},
+    )
+    return ticket

@@ -1,0 +1,539 @@
+"""The only writer of a ticket's state.
+
+Every action is one atomic call: lock the ticket row, check the pure workflow table and its
+guards, apply the action's own changes, bump `version`, append one TicketEvent. Two people
+acting at once: the second waits for the lock, then finds the state (or version) changed and
+gets a Conflict — never a double transition.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.accounts.models import User
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES
+from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
+from complaintdesk.tickets import workflow
+from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
+from complaintdesk.tickets.services.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.vocabulary import (
+    Action,
+    AssignmentRole,
+    Cause,
+    Kind,
+    Resolution,
+    Satisfaction,
+    Severity,
+    State,
+)
+
+# States in which no department works on the ticket any more: their assignments end.
+_DEPARTMENT_DONE = frozenset(
+    {State.REGISTERED, State.AWAITING_DISPATCH, State.AWAITING_REPLY, State.AWAITING_CALLBACK,
+     State.CLOSED, State.ARCHIVED}
+)
+
+REFUSAL_MESSAGES = {
+    "role": _("Your role may not do this."),
+    "scope": _("This ticket is not held by your department or within your org unit."),
+    "not_assisting": _("Your department is not assisting on this ticket."),
+    "plan_not_approved": _("A leader must approve the plan before the ticket is handled."),
+    "plan_not_needed": _("This ticket does not need a leader's approval."),
+}
+
+
+class _Change:
+    """What one action does beyond the state: fields to save, event payload, extra rows."""
+
+    def __init__(self, ticket: Ticket, assignments: list[Assignment], actor, at: dt.datetime):
+        self.ticket = ticket
+        self.assignments = assignments
+        self.actor = actor
+        self.at = at
+        self.fields: set[str] = set()
+        self.payload: dict = {}
+
+    def set(self, **values):
+        for name, value in values.items():
+            setattr(self.ticket, name, value)
+            self.fields.add(name)
+
+    def lead(self) -> Assignment | None:
+        return next((a for a in self.assignments if a.active and a.role == AssignmentRole.LEAD), None)
+
+    def end_lead(self):
+        lead = self.lead()
+        if lead is not None:
+            lead.active = False
+            lead.ended_at = self.at
+            lead.save(update_fields=["active", "ended_at"])
+        self.set(lead_department=None, lead_assignee=None)
+
+    def give_lead(self, department: Department, assignee: User | None):
+        Assignment.objects.create(
+            ticket=self.ticket, department=department, assignee=assignee,
+            role=AssignmentRole.LEAD, dispatched_at=self.at, dispatched_by=self.actor,
+        )
+        self.set(lead_department=department, lead_assignee=assignee)
+        self.payload.update(department=department.code, assignee=assignee.username if assignee else None)
+
+    def end_all(self):
+        ended = [a.pk for a in self.assignments if a.active]
+        if ended:
+            Assignment.objects.filter(pk__in=ended).update(active=False, ended_at=self.at)
+
+
+def _required_text(value: str, field: str, message=None, limit: int = 20000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ValidationFailed.on(field, message or _("This field is required."), "required")
+    if len(text) > limit:
+        raise ValidationFailed.on(field, _("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def _optional_text(value: str, field: str, limit: int = 20000) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        raise ValidationFailed.on(field, _("At most %(n)d characters.") % {"n": limit})
+    return text
+
+
+def _refusal_error(refusal: workflow.Refusal, ticket: Ticket):
+    if refusal.code == "not_in_state":
+        return Conflict(
+            _("This ticket is now “%(state)s”: “%(action)s” is no longer possible. Reload it to "
+              "see its current state.") % {"state": State(ticket.state).label, "action": refusal.action.label},
+            code="state_conflict",
+            extra={"state": ticket.state, "version": ticket.version},
+        )
+    return Forbidden(REFUSAL_MESSAGES.get(refusal.code, _("You may not do this now.")), code=f"refused_{refusal.code}")
+
+
+def _transition(*, ticket_id: int, actor, action: Action, expected_version: int | None,
+                apply: Callable[[_Change], None] | None = None, payload: dict | None = None,
+                at: dt.datetime | None = None) -> Ticket:
+    at = at or timezone.now()
+    payload = payload or {}
+    with transaction.atomic():
+        ticket = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("org_unit")
+            .filter(pk=ticket_id)
+            .first()
+        )
+        if ticket is None:
+            raise NotFound(_("No such ticket."))
+        assignments = list(Assignment.objects.filter(ticket=ticket))
+        facts = ticket_facts(ticket, assignments)
+        who = actor_facts(actor)
+        if not can_view(who, facts, {a.department_id for a in assignments}):
+            raise NotFound(_("No such ticket."))
+        if expected_version is not None and expected_version != ticket.version:
+            raise Conflict(
+                _("Someone else changed this ticket after you opened it (version %(yours)d, now "
+                  "%(now)d). Reload it to see its current state.")
+                % {"yours": expected_version, "now": ticket.version},
+                code="version_conflict",
+                extra={"state": ticket.state, "version": ticket.version},
+            )
+        refusal = workflow.check(who, facts, action)
+        if refusal is not None:
+            raise _refusal_error(refusal, ticket)
+        transition = workflow.transition_for(facts.kind, facts.state, action)
+        target = workflow.resolve_target(transition, facts, payload)
+
+        change = _Change(ticket, assignments, actor, at)
+        if apply is not None:
+            apply(change)
+        from_state = ticket.state
+        if target in _DEPARTMENT_DONE and facts.state not in _DEPARTMENT_DONE:
+            change.end_all()
+            change.set(lead_department=None, lead_assignee=None)
+        change.set(state=target, version=ticket.version + 1, updated_at=at)
+        ticket.save(update_fields=sorted(change.fields))
+        TicketEvent.objects.create(
+            ticket=ticket, type=transition.event, actor=actor, created_at=at,
+            from_state=from_state, to_state=target, payload=change.payload,
+        )
+    return ticket
+
+
+# -- the actions ---------------------------------------------------------------------------
+
+def ticket_resolve_on_spot(*, ticket_id, actor, answer: str, expected_version=None, at=None):
+    answer = _required_text(answer, "answer", _("Write the explanation given to the customer."))
+
+    def apply(c: _Change):
+        c.set(reply_text=answer, resolution=Resolution.ON_SPOT, closed_at=c.at)
+        c.payload["answer"] = answer
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.RESOLVE_ON_SPOT,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_review(*, ticket_id, actor, valid: bool, reason: str = "", answer: str = "",
+                  severity: str = "", special: bool | None = None, expected_version=None, at=None):
+    """Review (复核): valid makes the ticket effective; invalid closes it with a reason and a
+    polite answer to the customer (001 有章可循)."""
+    if valid:
+        if severity:
+            try:
+                severity = Severity(severity)
+            except ValueError:
+                raise ValidationFailed.on("severity", _("Choose simple, general, complex or major.")) from None
+        note = _optional_text(reason, "reason")
+
+        def apply(c: _Change):
+            if severity and severity != c.ticket.severity:
+                c.set(severity=severity)
+                c.payload["severity"] = severity
+            if special is not None and special != c.ticket.special:
+                c.set(special=special)
+                c.payload["special"] = special
+            if "severity" in c.fields or "special" in c.fields:
+                c.set(requires_approval=workflow.requires_approval(
+                    category_requires=any(n.requires_approval for n in category_chain(c.ticket.category)),
+                    severity=Severity(c.ticket.severity), special=c.ticket.special,
+                ))
+            if note:
+                c.payload["note"] = note
+
+        return _transition(ticket_id=ticket_id, actor=actor, action=Action.REVIEW_VALID,
+                           expected_version=expected_version, apply=apply, at=at)
+
+    reason = _required_text(reason, "reason", _("Say why the complaint is not valid."))
+    answer = _required_text(answer, "answer", _("Write the polite answer given to the customer."))
+
+    def apply_invalid(c: _Change):
+        c.set(resolution=Resolution.INVALID, reply_text=answer, closed_at=c.at)
+        c.payload.update(reason=reason, answer=answer)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.REVIEW_INVALID,
+                       expected_version=expected_version, apply=apply_invalid, at=at)
+
+
+def _department_and_assignee(department_code: str, assignee_username: str):
+    """The chosen target of a dispatch or transfer: a department, or a named staff account
+    (工号) and their department."""
+    department = assignee = None
+    if assignee_username:
+        assignee = User.objects.select_related("department").filter(username=assignee_username, is_active=True).first()
+        if assignee is None or assignee.role not in DEPARTMENT_ROLES or assignee.department is None:
+            raise ValidationFailed.on("assignee", _("No active department staff account has this name."))
+        department = assignee.department
+    if department_code:
+        chosen = Department.objects.filter(code=department_code, active=True).first()
+        if chosen is None:
+            raise ValidationFailed.on("department", _("No active department has this code."))
+        if department is not None and department.pk != chosen.pk:
+            raise ValidationFailed.on("assignee", _("This staff account is not in the chosen department."))
+        department = chosen
+    return department, assignee
+
+
+def _sales_lead_for(org_unit: OrgUnit) -> User | None:
+    """The region's sales lead: the nearest org unit up the tree that names one."""
+    units = list(org_unit.get_ancestors().select_related("sales_lead__department")) + [org_unit]
+    if org_unit.sales_lead_id:
+        org_unit = OrgUnit.objects.select_related("sales_lead__department").get(pk=org_unit.pk)
+        units[-1] = org_unit
+    for unit in reversed(units):
+        lead = unit.sales_lead
+        if lead is not None and lead.is_active and lead.department_id:
+            return lead
+    return None
+
+
+def ticket_dispatch(*, ticket_id, actor, department: str = "", assignee: str = "", note: str = "",
+                    expected_version=None, at=None):
+    """Dispatch (派单) to the category's owning department by default, or to a chosen
+    department or staff account; a sales lead goes to its region's sales lead."""
+    department_row, assignee_row = _department_and_assignee(department, assignee)
+    note = _optional_text(note, "note")
+
+    def apply(c: _Change):
+        dept, person = department_row, assignee_row
+        if dept is None:
+            if c.ticket.kind == Kind.SALES_LEAD:
+                person = _sales_lead_for(c.ticket.org_unit)
+                if person is None:
+                    raise ValidationFailed.on("department", _("No sales lead is set for this region; choose a department."))
+                dept = person.department
+            else:
+                dept_id = owning_department_id(category_chain(c.ticket.category))
+                if dept_id is None:
+                    raise ValidationFailed.on("department", _("The category names no owning department; choose one."))
+                dept = Department.objects.get(pk=dept_id)
+        c.give_lead(dept, person)
+        if note:
+            c.payload["note"] = note
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.DISPATCH,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_acknowledge(*, ticket_id, actor, expected_version=None, at=None):
+    def apply(c: _Change):
+        lead = c.lead()
+        lead.acknowledged_at = c.at
+        lead.acknowledged_by = c.actor
+        lead.save(update_fields=["acknowledged_at", "acknowledged_by"])
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.ACKNOWLEDGE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_transfer(*, ticket_id, actor, department: str = "", assignee: str = "", reason: str,
+                    expected_version=None, at=None):
+    """Transfer (转办) to another department with a reason; it must acknowledge again."""
+    reason = _required_text(reason, "reason", _("Say why the ticket is transferred."))
+    if not department and not assignee:
+        raise ValidationFailed.on("department", _("Choose the department to transfer to."), "required")
+    department_row, assignee_row = _department_and_assignee(department, assignee)
+
+    def apply(c: _Change):
+        if department_row.pk == c.ticket.lead_department_id and (assignee_row is None or assignee_row.pk == c.ticket.lead_assignee_id):
+            raise ValidationFailed.on("department", _("The ticket is already with this department."))
+        from_department = c.ticket.lead_department.code if c.ticket.lead_department_id else None
+        c.end_lead()
+        c.give_lead(department_row, assignee_row)
+        c.payload.update(reason=reason, from_department=from_department)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.TRANSFER,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_return(*, ticket_id, actor, reason: str, expected_version=None, at=None):
+    """Return (退单): wrongly dispatched; back to the centre for another dispatch."""
+    reason = _required_text(reason, "reason", _("Say why the ticket is returned."))
+
+    def apply(c: _Change):
+        c.payload.update(reason=reason, department=c.ticket.lead_department.code)
+        c.end_lead()
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.RETURN,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_co_handle(*, ticket_id, actor, departments: list[str], note: str = "",
+                     expected_version=None, at=None):
+    """Co-handling (会办): assisting departments give input; the lead consolidates."""
+    if not departments:
+        raise ValidationFailed.on("departments", _("Choose at least one assisting department."), "required")
+    rows = list(Department.objects.filter(code__in=departments, active=True))
+    missing = sorted(set(departments) - {d.code for d in rows})
+    if missing:
+        raise ValidationFailed.on("departments", _("No active department has the code(s): %(codes)s.") % {"codes": ", ".join(missing)})
+    note = _optional_text(note, "note")
+
+    def apply(c: _Change):
+        active = {a.department_id for a in c.assignments if a.active}
+        added = [d for d in rows if d.pk not in active]
+        if any(d.pk == c.ticket.lead_department_id for d in rows):
+            raise ValidationFailed.on("departments", _("The lead department cannot also assist."))
+        if not added:
+            raise ValidationFailed.on("departments", _("These departments already assist on this ticket."))
+        Assignment.objects.bulk_create([
+            Assignment(ticket=c.ticket, department=d, role=AssignmentRole.ASSISTING,
+                       dispatched_at=c.at, dispatched_by=c.actor)
+            for d in added
+        ])
+        c.payload.update(departments=[d.code for d in added], note=note)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.CO_HANDLE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_assist_input(*, ticket_id, actor, text: str, expected_version=None, at=None):
+    text = _required_text(text, "text", _("Write your department's input."))
+
+    def apply(c: _Change):
+        mine = next(a for a in c.assignments if a.active and a.role == AssignmentRole.ASSISTING
+                    and a.department_id == c.actor.department_id)
+        mine.input = text
+        mine.input_at = c.at
+        mine.acknowledged_at = mine.acknowledged_at or c.at
+        mine.acknowledged_by = mine.acknowledged_by or c.actor
+        mine.save(update_fields=["input", "input_at", "acknowledged_at", "acknowledged_by"])
+        c.payload.update(department=mine.department.code, text=text)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.ASSIST_INPUT,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_urge(*, ticket_id, actor, note: str = "", at=None):
+    note = _optional_text(note, "note")
+
+    def apply(c: _Change):
+        c.payload.update(note=note, department=c.ticket.lead_department.code if c.ticket.lead_department_id else None)
+
+    # Urging repeats by nature: no version check, the log keeps each reminder.
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.URGE,
+                       expected_version=None, apply=apply, at=at)
+
+
+def ticket_supervise(*, ticket_id, actor, note: str = "", at=None):
+    note = _optional_text(note, "note")
+
+    def apply(c: _Change):
+        c.payload.update(note=note, supervisor=c.actor.username)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.SUPERVISE,
+                       expected_version=None, apply=apply, at=at)
+
+
+def ticket_submit_plan(*, ticket_id, actor, plan: str, expected_version=None, at=None):
+    plan = _required_text(plan, "plan", _("Describe the handling plan."))
+
+    def apply(c: _Change):
+        c.set(plan=plan)
+        c.payload["plan"] = plan
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.SUBMIT_PLAN,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_approve_plan(*, ticket_id, actor, approve: bool, note: str = "", expected_version=None, at=None):
+    """A leader's sign-off (批示) on the plan; a rejection says what to change."""
+    if approve:
+        note = _optional_text(note, "note")
+    else:
+        note = _required_text(note, "note", _("Say what must change in the plan."))
+
+    def apply(c: _Change):
+        c.set(plan_approved=approve)
+        c.payload["note"] = note
+
+    return _transition(ticket_id=ticket_id, actor=actor,
+                       action=Action.APPROVE_PLAN if approve else Action.REJECT_PLAN,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_handle(*, ticket_id, actor, notes: str, cause: str = "", responsible_department: str = "",
+                  responsible_person: str = "", partial: bool = False, outcome: str = "",
+                  expected_version=None, at=None):
+    """Handling (处理): notes answering every point raised, the cause and who is responsible.
+    A partial completion goes to audit too and comes back for the rest."""
+    notes = _required_text(notes, "notes", _("Write the handling notes, answering every point raised."))
+    responsible_person = _optional_text(responsible_person, "responsible_person", 100)
+    outcome = _optional_text(outcome, "outcome", 200)
+    if cause:
+        try:
+            cause = Cause(cause)
+        except ValueError:
+            raise ValidationFailed.on("cause", _("“%(value)s” is not a known cause.") % {"value": cause}) from None
+    responsible = None
+    if responsible_department:
+        responsible = Department.objects.filter(code=responsible_department).first()
+        if responsible is None:
+            raise ValidationFailed.on("responsible_department", _("No department has this code."))
+
+    def apply(c: _Change):
+        kind = Kind(c.ticket.kind)
+        if kind in (Kind.COMPLAINT, Kind.GRIEVANCE, Kind.FAULT) and not cause and not partial:
+            raise ValidationFailed.on("cause", _("Record the cause of the complaint."), "required")
+        if kind == Kind.SALES_LEAD and not outcome:
+            raise ValidationFailed.on("outcome", _("Report the outcome of the sales lead."), "required")
+        if partial and kind not in (Kind.COMPLAINT, Kind.GRIEVANCE, Kind.FAULT):
+            raise ValidationFailed.on("partial", _("Only complaints, grievances and faults are audited in parts."))
+        c.set(handling_notes=notes, partial=partial)
+        if cause:
+            c.set(cause=cause)
+        if responsible is not None:
+            c.set(responsible_department=responsible)
+        if responsible_person:
+            c.set(responsible_person=responsible_person)
+        if kind == Kind.SALES_LEAD:
+            c.set(resolution=Resolution.RESOLVED, closed_at=c.at)
+        c.payload.update(notes=notes, cause=cause or None, partial=partial, outcome=outcome or None,
+                         responsible_department=responsible_department or None,
+                         responsible_person=responsible_person or None)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.HANDLE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_audit(*, ticket_id, actor, approve: bool, note: str = "", expected_version=None, at=None):
+    """Audit (审核) by the centre: approve, or reject back to the department with a reason."""
+    if approve:
+        note = _optional_text(note, "note")
+    else:
+        note = _required_text(note, "note", _("Say why the handling is not accepted."))
+
+    def apply(c: _Change):
+        c.payload.update(note=note, partial=c.ticket.partial)
+        c.set(partial=False)
+
+    return _transition(ticket_id=ticket_id, actor=actor,
+                       action=Action.AUDIT_APPROVE if approve else Action.AUDIT_REJECT,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_reply(*, ticket_id, actor, text: str, customer_accepts: bool | None = None,
+                 expected_version=None, at=None):
+    text = _required_text(text, "text", _("Write what the customer was told."))
+
+    def apply(c: _Change):
+        c.set(reply_text=text)
+        if c.ticket.kind in (Kind.INQUIRY, Kind.SUGGESTION):
+            c.set(resolution=Resolution.RESOLVED, closed_at=c.at)
+        c.payload.update(text=text, customer_accepts=customer_accepts)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.REPLY,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_callback(*, ticket_id, actor, satisfaction: str, note: str = "", expected_version=None, at=None):
+    """Callback (回访): satisfaction is recorded; a dissatisfied customer reopens the case."""
+    try:
+        satisfaction = Satisfaction(satisfaction)
+    except ValueError:
+        raise ValidationFailed.on("satisfaction", _("Choose satisfied, neutral or dissatisfied."), "required" if not satisfaction else "invalid") from None
+    note = _optional_text(note, "note")
+
+    def apply(c: _Change):
+        c.set(satisfaction=satisfaction)
+        if satisfaction == Satisfaction.DISSATISFIED:
+            c.set(reopen_count=c.ticket.reopen_count + 1, plan_approved=False, resolution="")
+        else:
+            c.set(resolution=Resolution.RESOLVED, closed_at=c.at)
+        c.payload.update(satisfaction=satisfaction, note=note)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.CALLBACK,
+                       expected_version=expected_version, apply=apply,
+                       payload={"satisfaction": satisfaction}, at=at)
+
+
+def ticket_close(*, ticket_id, actor, reason: str, expected_version=None, at=None):
+    """Close without a callback (the customer cannot be reached), with a reason."""
+    reason = _required_text(reason, "reason", _("Say why the ticket is closed without a callback."))
+
+    def apply(c: _Change):
+        c.set(resolution=Resolution.CLOSED_WITHOUT_CALLBACK, closed_at=c.at)
+        c.payload["reason"] = reason
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.CLOSE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_archive(*, ticket_id, actor, expected_version=None, at=None):
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.ARCHIVE,
+                       expected_version=expected_version, at=at)
+
+
+def ticket_reopen(*, ticket_id, actor, reason: str, expected_version=None, at=None):
+    reason = _required_text(reason, "reason", _("Say why the ticket is reopened."))
+
+    def apply(c: _Change):
+        c.set(reopen_count=c.ticket.reopen_count + 1, closed_at=None, resolution="",
+              satisfaction="", plan_approved=False, partial=False)
+        c.payload["reason"] = reason
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.REOPEN,
+                       expected_version=expected_version, apply=apply, at=at)

@@ -87,7 +87,7 @@ def add_attachment(request, ticket_id: int, file: File[UploadedFile]):
     data = file.read(settings.ATTACHMENT_MAX_BYTES + 1)
     a = attachment_services.attachment_add(ticket_id=ticket_id, actor=request.user, name=file.name, data=data)
     return Status(201, {"id": a.pk, "name": a.original_name, "content_type": a.content_type, "size": a.size,
-                 "created_at": a.created_at, "url": f"/api/v1/attachments/{a.pk}"}
+                 "created_at": a.created_at, "url": f"/api/v1/attachments/{a.pk}"})
 
 
 @router.get("/attachments/{attachment_id}", summary="Download an attachment", tags=["tickets"])

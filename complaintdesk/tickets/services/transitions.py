@@ -20,7 +20,7 @@ from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
 from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
-from complaintdesk.tickets.services.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
 from complaintdesk.tickets.vocabulary import (
     Action,
     AssignmentRole,

@@ -22,3 +22,14 @@ def test_views_do_not_touch_ticket_objects_directly():
             if "Ticket.objects" in path.read_text():
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_workflow_is_pure_python():
+    """Importing the workflow table loads no part of the ORM."""
+    code = (
+        "import sys, complaintdesk.tickets.workflow; "
+        "print(sorted(m for m in sys.modules if m.startswith('django.db')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

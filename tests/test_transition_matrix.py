@@ -1,0 +1,190 @@
+"""Every cell path × state × action × role through the services, against the expectation of
+tests/test_workflow_table.py.
+
+One ticket per (path, state), put into that state with the ORM (bypassing the workflow).
+Each attempt calls the action's service function with a valid payload as the org fixture's
+user of that role (in scope: centre users at the province root, handler / dept_head in the
+billing department, which holds the lead assignment in the department states), inside a
+transaction that is rolled back afterwards, so every attempt starts from the same row.
+
+Allowed → the state becomes the expected target, the version grows by one, exactly one
+event is appended. Refused → Conflict / Forbidden / NotFound, and state, version and event
+count are unchanged.
+"""
+
+import itertools
+
+import pytest
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
+from complaintdesk.core.errors import Conflict, Forbidden, NotFound
+from complaintdesk.tickets.models import Assignment, Ticket
+from complaintdesk.tickets.services import transitions as t
+from complaintdesk.tickets.vocabulary import Action, AssignmentRole, State
+from complaintdesk.tickets.workflow import Path
+from tests.test_workflow_table import expected_cell
+
+A, S = Action, State
+
+TICKET_OF_PATH = {
+    Path.FULL: dict(kind="complaint", category="billing-overcharge",
+                    elements={"account_phone": "13800138000", "month": "2026-10-01", "amount": "58"}),
+    Path.SHORT: dict(kind="inquiry", category="inquiry-tariff", elements={}),
+    Path.SALES: dict(kind="sales_lead", category="sales-broadband", elements={}),
+}
+DEPARTMENT_STATES = {S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL, S.AWAITING_AUDIT}
+
+# One valid call per action: (ticket id, actor, expected version) -> ticket.
+CALLS = {
+    A.RESOLVE_ON_SPOT: lambda i, u, v: t.ticket_resolve_on_spot(
+        ticket_id=i, actor=u, answer="已当场解释资费标准", expected_version=v),
+    A.REVIEW_VALID: lambda i, u, v: t.ticket_review(
+        ticket_id=i, actor=u, valid=True, expected_version=v),
+    A.REVIEW_INVALID: lambda i, u, v: t.ticket_review(
+        ticket_id=i, actor=u, valid=False, reason="非本公司业务", answer="已礼貌说明", expected_version=v),
+    A.DISPATCH: lambda i, u, v: t.ticket_dispatch(
+        ticket_id=i, actor=u, department="billing", expected_version=v),
+    A.ACKNOWLEDGE: lambda i, u, v: t.ticket_acknowledge(ticket_id=i, actor=u, expected_version=v),
+    A.TRANSFER: lambda i, u, v: t.ticket_transfer(
+        ticket_id=i, actor=u, department="network", reason="属网络问题", expected_version=v),
+    A.RETURN: lambda i, u, v: t.ticket_return(
+        ticket_id=i, actor=u, reason="派错部门", expected_version=v),
+    A.CO_HANDLE: lambda i, u, v: t.ticket_co_handle(
+        ticket_id=i, actor=u, departments=["network"], note="请核查基站", expected_version=v),
+    A.ASSIST_INPUT: lambda i, u, v: t.ticket_assist_input(
+        ticket_id=i, actor=u, text="本部门核查无异常", expected_version=v),
+    A.URGE: lambda i, u, v: t.ticket_urge(ticket_id=i, actor=u, note="请尽快处理"),
+    A.SUPERVISE: lambda i, u, v: t.ticket_supervise(ticket_id=i, actor=u, note="列入督办"),
+    A.SUBMIT_PLAN: lambda i, u, v: t.ticket_submit_plan(
+        ticket_id=i, actor=u, plan="全额退费并致歉", expected_version=v),
+    A.APPROVE_PLAN: lambda i, u, v: t.ticket_approve_plan(
+        ticket_id=i, actor=u, approve=True, note="同意", expected_version=v),
+    A.REJECT_PLAN: lambda i, u, v: t.ticket_approve_plan(
+        ticket_id=i, actor=u, approve=False, note="补偿不足", expected_version=v),
+    A.HANDLE: lambda i, u, v: t.ticket_handle(
+        ticket_id=i, actor=u, notes="已核实并退费", cause="service", outcome="已签约",
+        expected_version=v),
+    A.AUDIT_APPROVE: lambda i, u, v: t.ticket_audit(
+        ticket_id=i, actor=u, approve=True, expected_version=v),
+    A.AUDIT_REJECT: lambda i, u, v: t.ticket_audit(
+        ticket_id=i, actor=u, approve=False, note="未说明原因", expected_version=v),
+    A.REPLY: lambda i, u, v: t.ticket_reply(
+        ticket_id=i, actor=u, text="已退还58元", customer_accepts=True, expected_version=v),
+    A.CALLBACK: lambda i, u, v: t.ticket_callback(
+        ticket_id=i, actor=u, satisfaction="satisfied", expected_version=v),
+    A.CLOSE: lambda i, u, v: t.ticket_close(
+        ticket_id=i, actor=u, reason="三次联系不上客户", expected_version=v),
+    A.ARCHIVE: lambda i, u, v: t.ticket_archive(ticket_id=i, actor=u, expected_version=v),
+    A.REOPEN: lambda i, u, v: t.ticket_reopen(
+        ticket_id=i, actor=u, reason="客户再次来电", expected_version=v),
+}
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _row(ticket_id):
+    return (
+        Ticket.objects.filter(pk=ticket_id)
+        .annotate(n_events=Count("events"))
+        .values_list("state", "version", "n_events")
+        .get()
+    )
+
+
+def _put_in_state(org, make_ticket, path, state):
+    ticket = make_ticket(**TICKET_OF_PATH[path])
+    now = timezone.now()
+    fields = {"state": state}
+    if state in DEPARTMENT_STATES:
+        Assignment.objects.create(
+            ticket=ticket, department=org["billing"], role=AssignmentRole.LEAD,
+            dispatched_at=now, dispatched_by=org["users"]["dispatcher"],
+            acknowledged_at=None if state == S.DISPATCHED else now,
+            acknowledged_by=None if state == S.DISPATCHED else org["users"]["handler"],
+        )
+        fields["lead_department"] = org["billing"]
+    Ticket.objects.filter(pk=ticket.pk).update(**fields)
+    return ticket.pk
+
+
+def _prepare(action, ticket_id, actor, now):
+    """Per-attempt facts the action's guard needs (rolled back with the attempt)."""
+    if action == A.SUBMIT_PLAN:
+        # A plan is submitted only when an approval is needed; handle needs the opposite.
+        Ticket.objects.filter(pk=ticket_id).update(requires_approval=True, plan_approved=False)
+    elif action == A.ASSIST_INPUT and actor.department_id is not None:
+        Assignment.objects.create(
+            ticket_id=ticket_id, department_id=actor.department_id, role=AssignmentRole.ASSISTING,
+            dispatched_at=now, dispatched_by=actor,
+        )
+
+
+def _attempt(path, state, action, role, ticket_id, actor, allowed, target, anyone_may):
+    """Run one cell; return a description of what went wrong, or None."""
+    now = timezone.now()
+    problem = None
+    try:
+        with transaction.atomic():
+            _prepare(action, ticket_id, actor, now)
+            before = _row(ticket_id)
+            error = None
+            try:
+                CALLS[action](ticket_id, actor, before[1])
+            except (Conflict, Forbidden, NotFound) as exc:
+                error = exc
+            after = _row(ticket_id)
+            if allowed:
+                want = (target, before[1] + 1, before[2] + 1)
+                if error is not None:
+                    problem = f"refused with {type(error).__name__}({error.code}), expected → {target}"
+                elif after != want:
+                    problem = f"(state, version, events) {before} → {after}, expected {want}"
+            else:
+                visible = role not in DEPARTMENT_ROLES or state in DEPARTMENT_STATES or action == A.ASSIST_INPUT
+                if not visible:
+                    want_error = (NotFound,)
+                elif not anyone_may:
+                    want_error = (Conflict,)  # the state does not allow the action
+                else:
+                    want_error = (Forbidden,)  # role, scope or guard
+                if error is None:
+                    problem = f"allowed (→ {after[0]}), expected a refusal"
+                elif not isinstance(error, want_error):
+                    problem = f"refused with {type(error).__name__}({error.code}), expected {want_error[0].__name__}"
+                elif after != before:
+                    problem = f"refused but the row changed: {before} → {after}"
+            raise _Rollback
+    except _Rollback:
+        pass
+    except Exception as exc:  # a crash or a ValidationFailed is a finding too
+        problem = f"raised {type(exc).__name__}: {exc}"
+    return problem
+
+
+CASES = list(itertools.product(Path, State))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "state"), CASES, ids=[f"{p}-{s}" for p, s in CASES])
+def test_every_action_by_every_role(org, make_ticket, path, state):
+    users = org["users"]
+    ticket_id = _put_in_state(org, make_ticket, path, state)
+    problems = []
+    checked = 0
+    for action in Action:
+        cells = {role: expected_cell(path, state, action, role) for role in Role}
+        anyone_may = any(allowed for allowed, _ in cells.values())
+        for role, (allowed, target) in cells.items():
+            problem = _attempt(path, state, action, role, ticket_id, users[role.value],
+                               allowed, target, anyone_may)
+            checked += 1
+            if problem:
+                problems.append(f"{path}/{state}/{action}/{role}: {problem}")
+    assert checked == len(Action) * len(Role)
+    assert _row(ticket_id) == (state, 1, 1)  # every attempt was rolled back
+    assert not problems, "\n".join(problems)

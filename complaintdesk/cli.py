@@ -49,7 +49,8 @@ def demo(argv: list[str]) -> int:
     sys.stdout.flush()
     if args.no_serve:
         return 0
-    os.execv(
+    # Replace this process by gunicorn: signals (Ctrl-C) then reach the server directly.
+    os.execv(  # noqa: S606
         sys.executable,
         [sys.executable, "-m", "gunicorn", "complaintdesk.config.wsgi:application",
          "--bind", f"{args.host}:{args.port}", "--workers", str(args.workers),

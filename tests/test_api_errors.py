@@ -46,9 +46,9 @@ def test_unknown_category_and_kind_mismatch(org, api):
 @pytest.mark.django_db
 @pytest.mark.parametrize("body", [
     b"{not json", b"[]", b'"text"', b"null", b'{"kind": 5}', b'{"kind": "complaint", "customer": []}',
-    '{"kind":"complaint","category":"billing-overcharge","channel":"hotline","title":"x","description":"y","customer":{"phone":"13800138000"},"elements":[1]}'.encode(),
-    '{"kind":"complaint","category":"billing-overcharge","channel":"fax","title":"x","description":"y","customer":{"phone":"13800138000"}}'.encode(),
-    '{"kind":"complaint","category":"billing-overcharge","channel":"hotline","title":"x","description":"y","customer":{"phone":"13800138000"},"first_reported_at":"yesterday"}'.encode(),
+    b'{"kind":"complaint","category":"billing-overcharge","channel":"hotline","title":"x","description":"y","customer":{"phone":"13800138000"},"elements":[1]}',
+    b'{"kind":"complaint","category":"billing-overcharge","channel":"fax","title":"x","description":"y","customer":{"phone":"13800138000"}}',
+    b'{"kind":"complaint","category":"billing-overcharge","channel":"hotline","title":"x","description":"y","customer":{"phone":"13800138000"},"first_reported_at":"yesterday"}',
     ("{\"kind\":\"complaint\",\"category\":\"billing-overcharge\",\"channel\":\"hotline\",\"title\":\"" + "x" * 300 + "\",\"description\":\"y\",\"customer\":{\"phone\":\"13800138000\"}}").encode(),
     b'{"kind":"complaint","category":"billing-overcharge","channel":"hotline","title":"x","description":"y","customer":{"phone":"\\u0000"}}',
 ])
@@ -139,7 +139,7 @@ def test_attachments_checked_and_scoped(org, api, client, token_for, settings, t
     settings.MEDIA_ROOT = tmp_path
     u = org["users"]
     tid = api(u["intake_agent"]).post("/tickets", CREATE).json()["id"]
-    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(u['intake_agent'])}"}
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(u['intake_agent'])}", "HTTP_ACCEPT_LANGUAGE": "en"}
     png = b"\x89PNG\r\n\x1a\n" + b"\0" * 100
     f = io.BytesIO(png)
     f.name = "bill.png"

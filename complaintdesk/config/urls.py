@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import path
 
-from complaintdesk.core.views import healthz
 from complaintdesk.config.api import api
+from complaintdesk.core.views import healthz
 
 admin.site.site_header = "complaintdesk"
 admin.site.site_title = "complaintdesk"

@@ -4,7 +4,7 @@ The API turns them into one JSON shape (see core/api_errors.py); messages are la
 strings so they come out in the caller's language.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass

@@ -383,7 +383,8 @@ _COMPLAINT: tuple[CategorySpec, ...] = (
     ),
     CategorySpec(
         "service-hotline-agent", "热线客服服务不规范", "Hotline agent misconduct", "complaint", "service",
-        owning_department=CENTRE_DEPARTMENT,  # the centre answers for its own agents
+        # Inherits Channels: the hotline is a service channel. Not the centre: a dispatched
+        # ticket must go to a department with handlers, and the centre has none.
         elements=(_el("agent_id", "客服工号", "Agent ID", "text", required=False),),
     ),
     CategorySpec(
@@ -583,12 +584,12 @@ _OTHER_KINDS: tuple[CategorySpec, ...] = (
     ),
     CategorySpec(
         "grievance-hotline-busy", "热线难以接通", "Hotline hard to reach", "grievance", "grievance",
-        owning_department=CENTRE_DEPARTMENT,
         elements=(_el("call_times", "拨打次数", "Attempts", "number"),),
     ),
-    # 咨询 — inquiries: the centre answers; claim progress goes to the claims office.
+    # 咨询 — inquiries: the centre answers most on the spot; the rest go to the department that
+    # knows (business rules: Channels; tariffs: Marketing; claim progress: the claims office).
     CategorySpec(
-        "inquiry", "业务咨询", "Inquiry", "inquiry", None, CENTRE_DEPARTMENT, "simple",
+        "inquiry", "业务咨询", "Inquiry", "inquiry", None, "channels", "simple",
         elements=(
             _el(
                 "inquiry_topic", "咨询主题", "Topic", "choice",
@@ -601,7 +602,10 @@ _OTHER_KINDS: tuple[CategorySpec, ...] = (
             ),
         ),
     ),
-    CategorySpec("inquiry-tariff", "资费套餐咨询", "Tariff inquiry", "inquiry", "inquiry"),
+    CategorySpec(
+        "inquiry-tariff", "资费套餐咨询", "Tariff inquiry", "inquiry", "inquiry",
+        owning_department="marketing",
+    ),
     CategorySpec(
         "inquiry-claim-progress", "理赔进度查询", "Claim progress inquiry", "inquiry", "inquiry",
         owning_department="claims", elements=(_POLICY_NO,),

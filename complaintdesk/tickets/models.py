@@ -22,7 +22,8 @@ class Ticket(models.Model):
     tickets/services/transitions.py; `version` grows with every change so a stale form is
     detected."""
 
-    number = models.CharField(_("number"), max_length=32, unique=True, null=True, editable=False)
+    # NULL for the instant between INSERT and the number derived from the id (NULLs don't clash).
+    number = models.CharField(_("number"), max_length=32, unique=True, null=True, editable=False)  # noqa: DJ001
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices())
     state = models.CharField(_("state"), max_length=20, choices=State.choices(), default=State.REGISTERED)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -175,3 +176,6 @@ class IdempotencyKey(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
+
+    def __str__(self):
+        return self.key

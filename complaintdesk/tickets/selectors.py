@@ -13,8 +13,8 @@ from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.taxonomy.models import Category
-from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.vocabulary import OPEN_STATES
 from complaintdesk.tickets.workflow import allowed_actions
 

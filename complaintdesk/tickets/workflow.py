@@ -278,7 +278,9 @@ def holds_ticket(actor: ActorFacts, ticket: TicketFacts) -> bool:
 def in_scope(actor: ActorFacts, ticket: TicketFacts, action: Action) -> bool:
     if actor.role in DEPARTMENT_ROLES:
         if action == Action.ASSIST_INPUT:
-            return actor_assists(ticket, actor)
+            # In scope for any department on the ticket; the guard then says "not assisting"
+            # to the lead department, which consolidates instead.
+            return actor_assists(ticket, actor) or holds_ticket(actor, ticket)
         return holds_ticket(actor, ticket)
     if actor.role in CENTRE_ROLES or actor.role == Role.ADMIN:
         return in_org_scope(actor, ticket)

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import Conflict, NotFound, ValidationFailed
-from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.vocabulary import EventType, State
 
 # extension → the MIME types its content may sniff as (None: plain text, must decode)

@@ -19,8 +19,8 @@ from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationF
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
-from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
 from complaintdesk.tickets.vocabulary import (
     Action,
     AssignmentRole,

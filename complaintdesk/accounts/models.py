@@ -2,10 +2,11 @@ import hashlib
 import secrets
 
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from complaintdesk.accounts.roles import Role
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 
 
 class User(AbstractUser):
@@ -30,6 +31,14 @@ class User(AbstractUser):
     def __str__(self):
         return self.display_name or self.username
 
+    def clean(self):
+        # A department role without a department could see and do nothing: refuse it early.
+        super().clean()
+        if self.role in DEPARTMENT_ROLES and not self.department_id:
+            raise ValidationError({"department": _("Department handlers and heads need a department.")})
+        if self.role not in (Role.ADMIN,) and not self.org_unit_id:
+            raise ValidationError({"org_unit": _("Staff other than administrators need an org unit.")})
+
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
@@ -43,7 +52,7 @@ class ApiToken(models.Model):
 
     user = models.ForeignKey(User, verbose_name=_("staff account"), on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True, editable=False)
     prefix = models.CharField(_("prefix"), max_length=8, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)

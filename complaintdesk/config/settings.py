@@ -164,6 +164,8 @@ if not DEBUG and _env_bool("HTTPS", False):
     CSRF_COOKIE_SECURE = True
 
 NINJA_PAGINATION_MAX_LIMIT = 200
+# Messages in the session, not a cookie: the admin shows a new API token once through them.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 LOGGING = {
     "version": 1,

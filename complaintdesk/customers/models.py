@@ -30,7 +30,7 @@ class Customer(models.Model):
 class CustomerPhone(models.Model):
     """A normalised phone number (E.164): the key that finds a customer's earlier tickets."""
 
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="phones")
+    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="phones")
     number = models.CharField(_("phone number"), max_length=20, unique=True)
 
     class Meta:

@@ -13,7 +13,7 @@ from complaintdesk.demo import catalogue as cat
 from complaintdesk.demo.loader import DEMO_PASSWORD, INTEGRATION_USERNAME, load_demo
 from complaintdesk.org.models import OrgUnit
 
-TOKEN_NAME = "demo"
+TOKEN_NAME = "demo"  # noqa: S105 (the token's label, not a secret)
 
 
 @dataclass(frozen=True)

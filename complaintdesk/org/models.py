@@ -26,7 +26,7 @@ class OrgUnit(MP_Node):
     # The region's sales lead: sales-lead tickets of customers in this subtree go to them.
     sales_lead = models.ForeignKey(
         "accounts.User",
-        verbose_name=_("sales lead"),
+        verbose_name=_("regional sales lead"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

@@ -68,7 +68,7 @@ class ElementType(LabelledEnum):
 class RequiredElement(models.Model):
     """A typed field a ticket of this category (and its subtree) must fill (受理要素)."""
 
-    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="elements")
+    category = models.ForeignKey(Category, verbose_name=_("category"), on_delete=models.CASCADE, related_name="elements")
     key = models.SlugField(_("key"), max_length=40)
     label = models.CharField(_("label"), max_length=100)
     label_en = models.CharField(_("English label"), max_length=100, blank=True)

@@ -32,9 +32,8 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
         special=payload.special, org_unit=payload.org_unit, elements=payload.elements,
         first_reported_at=payload.first_reported_at, agreed_time=payload.agreed_time,
     )
-    ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key)
-    if created and payload.resolve_on_spot:
-        t.ticket_resolve_on_spot(ticket_id=ticket.pk, actor=request.user, answer=payload.resolve_on_spot)
+    ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
+                                      resolve_on_spot=payload.resolve_on_spot)
     return Status(201 if created else 200, _detail(request, ticket.pk))
 
 

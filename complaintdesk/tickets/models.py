@@ -88,15 +88,15 @@ class Assignment(models.Model):
     `active` is true while the department holds it; transfers, returns and closing end it.
     """
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="assignments")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="assignments")
     department = models.ForeignKey("org.Department", verbose_name=_("department"), on_delete=models.PROTECT, related_name="assignments")
     assignee = models.ForeignKey(USER, verbose_name=_("assignee"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(_("role"), max_length=10, choices=AssignmentRole.choices())
     active = models.BooleanField(_("active"), default=True)
     dispatched_at = models.DateTimeField(_("dispatched at"))
-    dispatched_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
+    dispatched_by = models.ForeignKey(USER, verbose_name=_("dispatched by"), on_delete=models.PROTECT, related_name="+")
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
-    acknowledged_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    acknowledged_by = models.ForeignKey(USER, verbose_name=_("acknowledged by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     input = models.TextField(_("assisting input"), blank=True)
     input_at = models.DateTimeField(_("input given at"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
@@ -124,10 +124,10 @@ class TicketEvent(models.Model):
     Nothing updates or deletes a row (the admin shows them read-only); payload keys are
     stable per type so reports can rely on them."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("type"), max_length=40, choices=EventType.choices())
     actor = models.ForeignKey(USER, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(_("at"))
+    created_at = models.DateTimeField(_("occurred at"))
     from_state = models.CharField(_("from state"), max_length=20, blank=True)
     to_state = models.CharField(_("to state"), max_length=20, blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
@@ -148,13 +148,13 @@ def attachment_path(instance, filename):
 
 
 class Attachment(models.Model):
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     original_name = models.CharField(_("file name"), max_length=200)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(USER, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -168,13 +168,15 @@ class Attachment(models.Model):
 class IdempotencyKey(models.Model):
     """Makes a retried create return the first ticket (Idempotency-Key header)."""
 
-    user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=200)
-    request_hash = models.CharField(max_length=64)
-    ticket = models.ForeignKey(Ticket, null=True, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(USER, verbose_name=_("staff account"), on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("idempotency key"), max_length=200)
+    request_hash = models.CharField(_("request hash"), max_length=64)
+    ticket = models.ForeignKey(Ticket, verbose_name=_("ticket"), null=True, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")]
 
     def __str__(self):

@@ -19,6 +19,7 @@ from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
 from complaintdesk.tickets.models import IdempotencyKey, Ticket, TicketEvent
 from complaintdesk.tickets.services.elements import clean_elements
+from complaintdesk.tickets.services.transitions import ticket_resolve_on_spot
 from complaintdesk.tickets.vocabulary import Channel, EventType, Kind, Severity, State
 from complaintdesk.tickets.workflow import requires_approval
 
@@ -51,8 +52,8 @@ class TicketDraft:
     first_reported_at: dt.datetime | None = None
     agreed_time: dt.datetime | None = None
 
-    def fingerprint(self) -> str:
-        data = asdict(self)
+    def fingerprint(self, *extra: str) -> str:
+        data = [asdict(self), *extra]
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -144,12 +145,16 @@ def _number(kind: Kind, created: dt.datetime, pk: int) -> str:
     return f"{NUMBER_PREFIX[kind]}{local:%Y%m%d}{pk:07d}"
 
 
-def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", at: dt.datetime | None = None) -> tuple[Ticket, bool]:
-    """Register a ticket. Returns (ticket, created); created is False for a retried request."""
+def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", resolve_on_spot: str = "",
+                    at: dt.datetime | None = None) -> tuple[Ticket, bool]:
+    """Register a ticket. Returns (ticket, created); created is False for a retried request.
+
+    `resolve_on_spot`: an answer that settles it at once (000): the ticket is registered and
+    closed in the same transaction, so a failure leaves neither."""
     key = (idempotency_key or "").strip()
     if len(key) > 200:
         raise ValidationFailed.on("Idempotency-Key", _("At most 200 characters."))
-    fingerprint = draft.fingerprint() if key else ""
+    fingerprint = draft.fingerprint(resolve_on_spot) if key else ""
     if key:
         earlier = _earlier(actor, key, fingerprint)
         if earlier is not None:
@@ -157,7 +162,10 @@ def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", at:
     clean = _validate(draft, actor)
     try:
         with transaction.atomic():
-            ticket = _create(actor=actor, clean=clean, draft=draft, at=at or timezone.now())
+            at = at or timezone.now()
+            ticket = _create(actor=actor, clean=clean, draft=draft, at=at)
+            if resolve_on_spot:
+                ticket = ticket_resolve_on_spot(ticket_id=ticket.pk, actor=actor, answer=resolve_on_spot, at=at)
             if key:
                 # Inserted last: a concurrent twin blocks here until the first commits,
                 # then fails on the unique index and returns the first ticket below.

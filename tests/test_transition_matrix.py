@@ -142,11 +142,15 @@ def _attempt(path, state, action, role, ticket_id, actor, allowed, target, anyon
                 error = exc
             after = _row(ticket_id)
             if allowed:
-                want = (target, before[1] + 1, before[2] + 1)
+                want = (str(target), before[1] + 1, before[2] + 1)
                 if error is not None:
                     problem = f"refused with {type(error).__name__}({error.code}), expected → {target}"
                 elif after != want:
                     problem = f"(state, version, events) {before} → {after}, expected {want}"
+                else:
+                    event = TicketEvent.objects.filter(ticket_id=ticket_id).latest("id")
+                    if (event.from_state, event.to_state, event.actor_id) != (state, target, actor.pk):
+                        problem = f"event {event.type} {event.from_state} → {event.to_state} by {event.actor_id}"
             else:
                 visible = role not in DEPARTMENT_ROLES or state in DEPARTMENT_STATES or action == A.ASSIST_INPUT
                 if not visible:

@@ -248,24 +248,7 @@ DISAGREEMENTS = [
         "same on every path with departments' and the SALES docstring does not exclude them.",
         (P.SALES,), (S.IN_PROGRESS,), (A.CO_HANDLE, A.ASSIST_INPUT), tuple(DEPT), False,
     ),
-    *[
-        Disagreement(
-            "Urge / supervise rows are added for every member of OPEN_STATES on every path, "
-            "so the table answers 'allowed' in states the path never reaches (e.g. an inquiry "
-            "'awaiting_audit', a sales lead 'awaiting_reply').",
-            (path,), states, (A.URGE,), tuple(URGE_BY), True, SAME,
-        )
-        for path, states in _NEVER_REACHED.items()
-    ],
-    *[
-        Disagreement(
-            "Supervise in never-reached states: see urge.",
-            (path,), states, (A.SUPERVISE,), tuple(SUPERVISE_BY), True, SAME,
-        )
-        for path, states in _NEVER_REACHED.items()
-    ],
 ]
-
 
 def _disagreement_index():
     index = {}

@@ -7,7 +7,8 @@ Three paths share the table (domain.md "The flow"):
   reply → callback → close; leader approval of the plan where the category or severity asks.
 - SHORT (inquiry, suggestion): no audit and no callback; the reply closes the ticket.
 - SALES (sales lead, 002): routed by region to that region's sales lead, who reports the
-  outcome; no review, audit, reply or callback.
+  outcome; no review (the centre may only close junk as invalid), no co-handling, audit,
+  reply or callback.
 """
 
 from __future__ import annotations
@@ -138,7 +139,8 @@ A, S, E = Action, State, EventType
 
 
 def _department_stage(path: Path, handle: Transition) -> dict:
-    """Acknowledge, transfer, return, co-handle: the same on every path with departments."""
+    """Acknowledge, transfer, return (and co-handle, except for sales leads): the department
+    stage shared by the paths."""
     back = S.REGISTERED if path is Path.SALES else S.AWAITING_DISPATCH
     dispatched = {
         A.ACKNOWLEDGE: Transition(DEPT, E.ACKNOWLEDGED, S.IN_PROGRESS),
@@ -230,10 +232,10 @@ def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
         },
     }
 
-    # Urging and supervising are possible in every open state of every path.
+    # Urging and supervising are possible in every open state a path goes through.
     for table in (full, short, sales):
-        for state in OPEN_STATES:
-            row = table.setdefault(state, {})
+        for state in OPEN_STATES & table.keys():
+            row = table[state]
             row[A.URGE] = Transition(URGERS, E.URGED)
             row[A.SUPERVISE] = Transition(SUPERVISORS, E.SUPERVISED)
     return {Path.FULL: full, Path.SHORT: short, Path.SALES: sales}

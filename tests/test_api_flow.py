@@ -139,3 +139,19 @@ def test_partial_completion_is_audited(org, api):
     h.post(f"/tickets/{tid}/handle", {"notes": "已退一半", "partial": True})
     r = d.post(f"/tickets/{tid}/audit", {"approve": True})
     assert r.json()["state"] == "in_progress" and r.json()["partial"] is False
+
+
+@pytest.mark.django_db
+def test_owner_outside_the_org_unit_keeps_first_contact_responsibility(org, api, users):
+    """A county counter agent registers a ticket owned by city B: they can still settle it."""
+    from complaintdesk.accounts.models import User
+
+    counter = User.objects.create_user(username="counter", password="x-1234567", role="intake_agent",
+                                       org_unit=org["county"], department=org["centre"])
+    caller = api(counter)
+    tid = caller.post("/tickets", {**CREATE, "org_unit": "p-b"}).json()["id"]
+    r = caller.post(f"/tickets/{tid}/resolve-on-spot", {"answer": "已当面解释清楚"})
+    assert r.status_code == 200 and r.json()["state"] == "closed", r.content
+    other = User.objects.create_user(username="counter2", password="x-1234567", role="intake_agent",
+                                     org_unit=org["county"], department=org["centre"])
+    assert api(other).get(f"/tickets/{tid}").status_code == 404

@@ -285,7 +285,11 @@ def in_scope(actor: ActorFacts, ticket: TicketFacts, action: Action) -> bool:
             return actor_assists(ticket, actor) or holds_ticket(actor, ticket)
         return holds_ticket(actor, ticket)
     if actor.role in CENTRE_ROLES or actor.role == Role.ADMIN:
-        return in_org_scope(actor, ticket)
+        # First-contact responsibility: whoever registered a ticket stays accountable for it,
+        # even when it belongs to another org unit (a counter agent serving a visitor).
+        return in_org_scope(actor, ticket) or (
+            ticket.owner_id is not None and ticket.owner_id == actor.user_id
+        )
     return False
 
 

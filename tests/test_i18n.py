@@ -26,7 +26,7 @@ LANGS = {
     "en": ("en", "nplurals=2; plural=(n != 1);"),
 }
 # zh msgstrs that may legitimately contain no Chinese character (product names, codes...).
-ZH_LATIN_ONLY_ALLOWED: set[str] = set()
+ZH_LATIN_ONLY_ALLOWED: set[str] = {"SHA-256"}  # an algorithm name, the same in Chinese
 
 PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[diouxXeEfFgGcrsa%]")
 CJK = re.compile(r"[\u3400-\u9fff]")

@@ -66,11 +66,31 @@ def test_malformed_bodies_are_4xx_with_the_shape(org, client, token_for, body):
     "/tickets?limit=abc", "/tickets?cursor=%%%", "/tickets?cursor=dGFi", "/tickets?registered_from=soon",
     "/tickets?category=nope", "/tickets?department=nope", "/tickets?org_unit=nope", "/tickets/999999",
     "/tickets/abc", "/tickets/1/timeline", "/attachments/999",
+    "/tickets?registered_from=0001-01-01T00:00:00%2B14:00", "/tickets?registered_to=9999-12-31T23:59:59-12:00",
+    "/tickets?registered_from=0001-01-01T00:00:00", "/tickets?cursor=dDk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5",
 ])
 def test_malformed_queries_are_4xx(org, api, path):
     r = api(org["users"]["dispatcher"]).get(path)
     assert 400 <= r.status_code < 500, (path, r.content)
     assert r.json()["error"]["code"]
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_everywhere(org, api, make_ticket):
+    """PostgreSQL cannot store NUL in text: found by the fuzzer as a 500 on PostgreSQL."""
+    caller = api(org["users"]["dispatcher"])
+    ticket = make_ticket()
+    r = caller.post("/tickets", {**CREATE, "title": "a\x00b"})
+    assert r.status_code == 422 and _fields(r)["title"]["reason"] == "Text must not contain NUL characters."
+    r = caller.post("/tickets", {**CREATE, "elements": {**CREATE["elements"], "x\x00": "1"}})
+    assert r.status_code == 422
+    assert caller.get("/tickets?category=%00").status_code == 422
+    assert caller.post(f"/tickets/{ticket.pk}/co-handle", {"departments": ["\x00"]}).status_code == 422
+    from complaintdesk.core.errors import ValidationFailed
+    from complaintdesk.tickets.services import transitions as t
+
+    with pytest.raises(ValidationFailed):
+        t.ticket_review(ticket_id=ticket.pk, actor=org["users"]["dispatcher"], valid=False, reason="x\x00", answer="y")
 
 
 @pytest.mark.django_db

@@ -41,7 +41,7 @@ def caller(org, client, token_for, make_ticket):
 @settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "25")), deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_operation_answers_500(case, caller):
     response = caller(case)
-    assert response.status_code < 500, (case.method, case.formatted_path, case.body, response.content[:500])
+    assert response.status_code < 500, (case.method, case.formatted_path, case.query, case.body, response.content[:500])
     if response.status_code >= 400 and response.get("Content-Type", "").startswith("application/json"):
         error = response.json()["error"]
         assert error["code"] and error["message"] and isinstance(error["fields"], list)

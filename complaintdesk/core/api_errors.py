@@ -48,6 +48,8 @@ def _pydantic_reason(err: dict) -> str:
         return _("Give a list.")
     if kind == "json_invalid":
         return _("The request body is not valid JSON.")
+    if kind == "nul_character":
+        return _("Text must not contain NUL characters.")
     if kind == "extra_forbidden":
         return _("Unknown field.")
     if kind in ("greater_than", "greater_than_equal"):

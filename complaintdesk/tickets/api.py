@@ -4,9 +4,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.http import FileResponse
-from ninja import File, Header, Query, Router, Schema, Status
+from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
+from complaintdesk.core.schema import InputSchema
 from complaintdesk.tickets import schemas as s
 from complaintdesk.tickets import selectors
 from complaintdesk.tickets.services import attachments as attachment_services
@@ -37,7 +38,7 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
     return Status(201 if created else 200, _detail(request, ticket.pk))
 
 
-class ListQuery(Schema):
+class ListQuery(InputSchema):
     state: str = ""
     kind: str = ""
     category: str = ""

@@ -6,6 +6,7 @@ from typing import Literal
 from ninja import Field, Schema
 
 from complaintdesk.core.phones import display_phone
+from complaintdesk.core.schema import InputSchema
 from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
 
 KindIn = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
@@ -14,13 +15,13 @@ SeverityIn = Literal[tuple(s.value for s in Severity)]  # type: ignore[valid-typ
 SatisfactionIn = Literal[tuple(s.value for s in Satisfaction)]  # type: ignore[valid-type]
 
 
-class CustomerIn(Schema):
+class CustomerIn(InputSchema):
     name: str = Field("", max_length=100)
     phone: str = Field(..., max_length=40, description="Mobile or landline; normalised to E.164.")
     segment: Literal["new", "regular", "vip", "near_contract_end", "unknown", ""] = ""
 
 
-class TicketIn(Schema):
+class TicketIn(InputSchema):
     kind: KindIn
     category: str = Field(..., max_length=60, description="Code of a leaf of the kind's category tree.")
     channel: ChannelIn
@@ -191,7 +192,7 @@ def event(e) -> dict:
 
 # -- action bodies: `version` is the version the caller saw; a stale one is a 409 ---------
 
-class Versioned(Schema):
+class Versioned(InputSchema):
     version: int | None = Field(None, ge=1, description="The ticket version you acted on; stale → 409.")
 
 
@@ -232,7 +233,7 @@ class TextIn(Versioned):
     text: str = Field(..., max_length=20000)
 
 
-class NoteIn(Schema):
+class NoteIn(InputSchema):
     note: str = Field("", max_length=20000)
 
 

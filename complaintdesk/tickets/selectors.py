@@ -7,6 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
@@ -55,7 +56,29 @@ class TicketFilters:
     open: bool | None = None
 
 
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+
+
+def _bounded(value: dt.datetime | None, field: str) -> dt.datetime | None:
+    """A date filter within years any ticket can have: year 1 or 9999 overflows on the way
+    to UTC and into the database."""
+    if value is None:
+        return None
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        ok = EARLIEST <= value <= LATEST
+    except (OverflowError, ValueError):
+        ok = False
+    if not ok:
+        raise ValidationFailed.on(field, _("Enter a date between 1970 and 2200."))
+    return value
+
+
 def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
+    registered_from = _bounded(f.registered_from, "registered_from")
+    registered_to = _bounded(f.registered_to, "registered_to")
     if f.state:
         tickets = tickets.filter(state__in=f.state)
     if f.open is True:
@@ -81,10 +104,10 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
         if dept is None:
             raise ValidationFailed.on("department", _("No department has this code."))
         tickets = tickets.filter(assignments__department=dept, assignments__active=True)
-    if f.registered_from:
-        tickets = tickets.filter(created_at__gte=f.registered_from)
-    if f.registered_to:
-        tickets = tickets.filter(created_at__lt=f.registered_to)
+    if registered_from:
+        tickets = tickets.filter(created_at__gte=registered_from)
+    if registered_to:
+        tickets = tickets.filter(created_at__lt=registered_to)
     return tickets
 
 
@@ -97,7 +120,10 @@ def decode_cursor(cursor: str) -> int:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         if not raw.startswith("t"):
             raise ValueError
-        return int(raw[1:])
+        value = int(raw[1:])
+        if not 0 < value < 2**63:
+            raise ValueError
+        return value
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed.on("cursor", _("This cursor is not valid; start from the first page.")) from None
 

@@ -55,7 +55,8 @@ def _check(name: str, data: bytes) -> str:
 
 
 def attachment_add(*, ticket_id: int, actor, name: str, data: bytes, at=None) -> Attachment:
-    name = PurePath((name or "").replace("\\", "/")).name[:200]
+    # Keep only the last path part, without control characters (NUL breaks PostgreSQL text).
+    name = "".join(ch for ch in PurePath((name or "").replace("\\", "/")).name if ch.isprintable())[:200]
     if not name:
         raise ValidationFailed.on("file", _("The file has no name."), "required")
     content_type = _check(name, data)

@@ -18,6 +18,8 @@ def _clean_one(element: RequiredElement, raw, field: str):
         if not isinstance(raw, str | int | float):
             raise ValidationFailed.on(field, _("Enter text."))
         text = str(raw).strip()
+        if "\x00" in text:
+            raise ValidationFailed.on(field, _("Text must not contain NUL characters."))
         if len(text) > MAX_TEXT:
             raise ValidationFailed.on(field, _("At most %(n)d characters.") % {"n": MAX_TEXT})
         return text

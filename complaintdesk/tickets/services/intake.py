@@ -75,7 +75,9 @@ def _choice(value: str, enum, field_name: str, errors: list[FieldError]):
 
 def _text(value: str, field_name: str, limit: int, errors: list[FieldError], required=True) -> str:
     text = (value or "").strip()
-    if required and not text:
+    if "\x00" in text:
+        errors.append(FieldError(field_name, _("Text must not contain NUL characters.")))
+    elif required and not text:
         errors.append(FieldError(field_name, _("This field is required."), "required"))
     elif len(text) > limit:
         errors.append(FieldError(field_name, _("At most %(n)d characters.") % {"n": limit}))
@@ -152,8 +154,8 @@ def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", res
     `resolve_on_spot`: an answer that settles it at once (000): the ticket is registered and
     closed in the same transaction, so a failure leaves neither."""
     key = (idempotency_key or "").strip()
-    if len(key) > 200:
-        raise ValidationFailed.on("Idempotency-Key", _("At most 200 characters."))
+    if len(key) > 200 or not key.isprintable():
+        raise ValidationFailed.on("Idempotency-Key", _("At most 200 printable characters."))
     fingerprint = draft.fingerprint(resolve_on_spot) if key else ""
     if key:
         earlier = _earlier(actor, key, fingerprint)

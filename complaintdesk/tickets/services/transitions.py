@@ -88,8 +88,14 @@ class _Change:
             Assignment.objects.filter(pk__in=ended).update(active=False, ended_at=self.at)
 
 
+def _no_nul(text: str, field: str) -> str:
+    if "\x00" in text:
+        raise ValidationFailed.on(field, _("Text must not contain NUL characters."))
+    return text
+
+
 def _required_text(value: str, field: str, message=None, limit: int = 20000) -> str:
-    text = (value or "").strip()
+    text = _no_nul((value or "").strip(), field)
     if not text:
         raise ValidationFailed.on(field, message or _("This field is required."), "required")
     if len(text) > limit:
@@ -98,7 +104,7 @@ def _required_text(value: str, field: str, message=None, limit: int = 20000) -> 
 
 
 def _optional_text(value: str, field: str, limit: int = 20000) -> str:
-    text = (value or "").strip()
+    text = _no_nul((value or "").strip(), field)
     if len(text) > limit:
         raise ValidationFailed.on(field, _("At most %(n)d characters.") % {"n": limit})
     return text

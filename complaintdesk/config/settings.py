@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "complaintdesk.customers",
     "complaintdesk.taxonomy",
     "complaintdesk.tickets",
+    "complaintdesk.sla",
+    "complaintdesk.notifications",
     "complaintdesk.demo",
 ]
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.sla.vocabulary import SlaStatus
 from complaintdesk.tickets.vocabulary import (
     AssignmentRole,
     Cause,
@@ -66,6 +67,11 @@ class Ticket(models.Model):
     resolution = models.CharField(_("resolution"), max_length=30, choices=Resolution.choices(), blank=True)
     reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Kept in step by the deadline services (sla/): lists filter on them without a join.
+    sla_status = models.CharField(_("deadline status"), max_length=10, default=SlaStatus.OK,
+                                  choices=SlaStatus.choices())
+    waiting_on_customer = models.BooleanField(_("waiting on the customer"), default=False)
+    calendar_missing = models.BooleanField(_("calendar missing"), default=False)
 
     class Meta:
         verbose_name = _("ticket")
@@ -76,6 +82,8 @@ class Ticket(models.Model):
             models.Index(fields=["lead_department", "state", "-id"], name="ticket_dept_state_recent"),
             models.Index(fields=["category", "-id"], name="ticket_category_recent"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_recent"),
+            models.Index(fields=["sla_status", "-id"], name="ticket_sla_recent",
+                         condition=~models.Q(sla_status="ok")),
         ]
 
     def __str__(self):

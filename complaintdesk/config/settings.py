@@ -121,7 +121,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "NAME": os.environ.get("SQLITE_TEST_NAME") or str(DATA_DIR / "test_complaintdesk.sqlite3")
     }
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", int(os.environ.get("CONN_MAX_AGE", "60")))
+    # Assigned, not setdefault(): dj_database_url.parse() always sets CONN_MAX_AGE (to 0), so
+    # setdefault() never applied and every request opened a new PostgreSQL connection.
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

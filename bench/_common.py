@@ -11,6 +11,7 @@ import json
 import os
 import statistics
 import sys
+import time
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -19,6 +20,9 @@ RESULTS = BENCH_DIR / "results"
 TOKEN_FILE = RESULTS / "token.json"
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/complaintdesk_bench"
 SETTINGS = "complaintdesk.config.settings"
+# To measure a candidate change without touching the work tree: copy the code elsewhere,
+# change it there and point BENCH_CODE_ROOT at the copy (the folder holding complaintdesk/).
+CODE_ROOT = Path(os.environ.get("BENCH_CODE_ROOT") or REPO).resolve()
 
 
 def bench_env(db_url: str) -> dict[str, str]:
@@ -37,13 +41,100 @@ def bench_env(db_url: str) -> dict[str, str]:
     return env
 
 
+BENCH_DB_NAME = ""  # set by setup_django: whose PostgreSQL backends count as ours
+
+
 def setup_django(db_url: str) -> None:
+    global BENCH_DB_NAME
+    BENCH_DB_NAME = db_url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
     os.environ.update(bench_env(db_url))
-    if str(REPO) not in sys.path:
-        sys.path.insert(0, str(REPO))
+    sys.path.insert(0, str(CODE_ROOT))
     import django
 
     django.setup()
+    import complaintdesk
+
+    if Path(complaintdesk.__file__).resolve().parent.parent != CODE_ROOT:
+        raise SystemExit(f"complaintdesk imported from {complaintdesk.__file__}, not {CODE_ROOT}")
+    if CODE_ROOT != REPO:
+        print(f"(measuring the code in {CODE_ROOT})")
+
+
+def busy_cores(seconds: float = 2.0) -> float:
+    """How many cores the whole machine kept busy over `seconds` (from /proc/stat)."""
+    def sample():
+        parts = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = parts[3] + parts[4]  # idle + iowait
+        return sum(parts[:8]), idle
+
+    total0, idle0 = sample()
+    time.sleep(seconds)
+    total1, idle1 = sample()
+    busy = 1 - (idle1 - idle0) / max(1, total1 - total0)
+    return busy * (os.cpu_count() or 1)
+
+
+def wait_for_quiet(max_wait: float, threshold: float = 0.3) -> float:
+    """Wait (at most max_wait seconds) until other work on the machine keeps less than
+    `threshold` cores busy; returns the last reading. The bench machine is shared: a
+    measurement taken while something else burns a core is worth little."""
+    deadline = time.monotonic() + max_wait
+    busy = busy_cores()
+    while busy > threshold and time.monotonic() < deadline:
+        print(f"  (machine busy: {busy:.2f} cores in use by other work; waiting)", flush=True)
+        time.sleep(5)
+        busy = busy_cores()
+    return busy
+
+
+# -- CPU accounting from /proc: who used the machine during a measurement ----------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    out = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            cmd = Path(f"/proc/{entry.name}/cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        comm = stat[stat.index("(") + 1: stat.rindex(")")]
+        # utime + stime, plus cutime + cstime: the CPU of children already reaped (PostgreSQL
+        # backends of connections that were closed, one per request without CONN_MAX_AGE).
+        ticks = sum(int(x) for x in fields[11:15])
+        out[int(entry.name)] = (_group(comm, cmd), ticks / CLK_TCK)
+    return out
+
+
+def _group(comm: str, cmd: bytes) -> str:
+    if comm.startswith("postgres"):
+        # A client backend names its database ("postgres: 15/main: user db 127.0.0.1(…) …"):
+        # backends of other databases (someone's test run) are other work, not ours.
+        client = b"127.0.0.1(" in cmd or b"[local]" in cmd or b"::1(" in cmd
+        if client and BENCH_DB_NAME and f" {BENCH_DB_NAME} ".encode() not in cmd:
+            return "other"
+        return "postgres"
+    if comm == "wrk":
+        return "wrk"
+    if b"gunicorn" in cmd:
+        return "gunicorn"
+    return "other"
+
+
+def cpu_split(before: dict, after: dict, seconds: float) -> dict[str, float]:
+    """Cores used per group over the interval (2.0 = the whole 2-core machine)."""
+    used: dict[str, float] = {"gunicorn": 0.0, "postgres": 0.0, "wrk": 0.0, "other": 0.0}
+    for pid, (group, t) in after.items():
+        used[group] += t - before.get(pid, (group, 0.0))[1]
+    for pid, (group, t) in before.items():
+        if pid not in after:  # exited: its CPU now shows in its parent's cutime
+            used[group] -= t
+    return {k: v / seconds for k, v in used.items()}
 
 
 def percentile(values: list[float], p: float) -> float:

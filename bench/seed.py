@@ -737,6 +737,32 @@ def fix_sequences() -> None:
                       f"GREATEST((SELECT max(id) FROM {t}), 1))")
 
 
+def verify_references() -> int:
+    """Count the loaded rows whose foreign keys point nowhere (the load skipped the FK
+    triggers, so check them here, set-wise: one anti-join per foreign key)."""
+    from django.db import connection
+
+    qn = connection.ops.quote_name
+    bad = 0
+    with connection.cursor() as c:
+        for key in ("customerphone", "ticket", "assignment", "ticketevent"):
+            model = ticket_models()[key]
+            for f in model._meta.concrete_fields:
+                if not f.is_relation:
+                    continue
+                target = f.related_model._meta
+                c.execute(
+                    f"SELECT count(*) FROM {qn(model._meta.db_table)} x "  # noqa: S608 (names from the models)
+                    f"WHERE x.{qn(f.column)} IS NOT NULL AND NOT EXISTS "
+                    f"(SELECT 1 FROM {qn(target.db_table)} y WHERE y.{qn(target.pk.column)} = x.{qn(f.column)})"
+                )
+                n = c.fetchone()[0]
+                if n:
+                    print(f"  {n} rows of {model._meta.db_table}.{f.column} point nowhere")
+                bad += n
+    return bad
+
+
 def vacuum_analyze() -> None:
     from django.db import connection
 
@@ -745,7 +771,7 @@ def vacuum_analyze() -> None:
             c.execute(f"VACUUM ANALYZE {m._meta.db_table}")
 
 
-def create_database(db_url: str) -> None:
+def create_database(db_url: str, drop: bool = False) -> None:
     import psycopg
     from django.core.management import call_command
     from django.db import connection
@@ -753,7 +779,13 @@ def create_database(db_url: str) -> None:
     name = connection.settings_dict["NAME"]
     params = connection.get_connection_params()
     params["dbname"] = "postgres"
+    connection.close()
     with psycopg.connect(**params, autocommit=True) as admin:
+        if drop:
+            if "bench" not in name:
+                raise SystemExit(f"--drop-db only drops a database named *bench*, not {name!r}")
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            print(f"dropped database {name}")
         if not admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             admin.execute(f'CREATE DATABASE "{name}"')
             print(f"created database {name}")
@@ -795,12 +827,16 @@ def seed(tickets: int, *, append: bool = False, events: str = "full", seed_value
     t3 = time.perf_counter()
     vacuum_analyze()
     t4 = time.perf_counter()
+    if verify_references():
+        raise SystemExit("the generated rows break foreign keys (see above)")
+    t5 = time.perf_counter()
     counts = {k: len(v) for k, v in rows.items()}
     result = {
         "tickets": tickets, "org_created": created, "counts": counts,
         "open_tickets": sum(t["state"] not in ("closed", "archived") for t in rows["ticket"]),
         "seconds": {"org": round(t1 - t0, 2), "generate": round(t2 - t1, 2), "copy": round(t3 - t2, 2),
-                    "vacuum_analyze": round(t4 - t3, 2), "total": round(t4 - t0, 2)},
+                    "vacuum_analyze": round(t4 - t3, 2), "verify": round(t5 - t4, 2),
+                    "total": round(t5 - t0, 2)},
         "token_user": TOKEN_USER, "token_prefix": token[:8],
     }
     if not quiet:
@@ -816,11 +852,13 @@ def main(argv=None) -> None:
     ap.add_argument("--events", choices=("full", "first"), default="full",
                     help="full: the whole event chain of each ticket; first: only `registered`")
     ap.add_argument("--create-db", action="store_true", help="create the database and migrate it")
+    ap.add_argument("--drop-db", action="store_true",
+                    help="drop the (*bench*) database first: a schema from older migrations goes")
     ap.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
     args = ap.parse_args(argv)
     setup_django(args.database_url)
-    if args.create_db:
-        create_database(args.database_url)
+    if args.create_db or args.drop_db:
+        create_database(args.database_url, drop=args.drop_db)
     seed(args.tickets, append=args.append, events=args.events, seed_value=args.seed)
 
 

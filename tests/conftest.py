@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, User, hash_token
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.services.policies import sla_config_changed
 from complaintdesk.taxonomy.models import Category, RequiredElement
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
 
@@ -144,3 +145,12 @@ def days_ago(n: int) -> dt.datetime:
 def _fast_password_hashing(settings):
     # PBKDF2 at full strength costs ~0.3 s per staff account; the tests create dozens.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_sla_config():
+    # Calendars and policies are cached per process (sla/services/calendars.py): each test
+    # starts from its own rows, not from those of a test that was rolled back.
+    sla_config_changed()
+    yield
+    sla_config_changed()

@@ -12,6 +12,7 @@ event is appended. Refused → Conflict / Forbidden / NotFound, and state, versi
 count are unchanged.
 """
 
+import datetime as dt
 import itertools
 
 import pytest
@@ -79,6 +80,14 @@ CALLS = {
     A.ARCHIVE: lambda i, u, v: t.ticket_archive(ticket_id=i, actor=u, expected_version=v),
     A.REOPEN: lambda i, u, v: t.ticket_reopen(
         ticket_id=i, actor=u, reason="客户再次来电", expected_version=v),
+    A.REQUEST_INFO: lambda i, u, v: t.ticket_request_info(
+        ticket_id=i, actor=u, question="请提供缴费凭证", expected_version=v),
+    A.INFO_RECEIVED: lambda i, u, v: t.ticket_info_received(
+        ticket_id=i, actor=u, answer="客户已发来凭证", expected_version=v),
+    A.REPORT_PROGRESS: lambda i, u, v: t.ticket_report_progress(
+        ticket_id=i, actor=u, text="已调取详单，正在核实", expected_version=v),
+    A.SET_AGREED_TIME: lambda i, u, v: t.ticket_set_agreed_time(
+        ticket_id=i, actor=u, agreed_time=timezone.now() + dt.timedelta(days=2), expected_version=v),
 }
 
 
@@ -118,6 +127,9 @@ def _prepare(action, ticket_id, actor, now):
     if action == A.SUBMIT_PLAN:
         # A plan is submitted only when an approval is needed; handle needs the opposite.
         Ticket.objects.filter(pk=ticket_id).update(requires_approval=True, plan_approved=False)
+    elif action == A.INFO_RECEIVED:
+        # The customer's answer is recorded only while the ticket waits on them.
+        Ticket.objects.filter(pk=ticket_id).update(waiting_on_customer=True)
     elif action == A.ASSIST_INPUT and actor.department_id is not None:
         Assignment.objects.create(
             ticket_id=ticket_id, department_id=actor.department_id, role=AssignmentRole.ASSISTING,

@@ -11,6 +11,13 @@ tickets/workflow.py, NOT from workflow.TABLE:
 - urge: dispatcher, supervisor, leader; supervise: supervisor, leader; in every open state;
 - archive: dispatcher, supervisor, admin, from closed; reopen: dispatcher, supervisor;
 - nothing at all on an archived ticket.
+- deadline actions (issue 3), none of which changes the state: whoever talks to the customer
+  (intake agent, dispatcher, supervisor; in the department states dispatched, in_progress,
+  awaiting_approval and awaiting_audit also the department roles) asks the customer for
+  information and records the answer, in every open state; the same people record a time
+  agreed with the customer while the handling is not done yet (up to awaiting_approval);
+  the department roles report progress from in_progress until the audit (in_progress,
+  awaiting_approval, awaiting_audit).
 - FULL (complaint): review → dispatch → acknowledge → handle → audit → reply → callback.
 - SHORT (inquiry): no audit, no callback; the reply closes the ticket.
 - SALES (sales lead): routed to the region's sales lead, who reports the outcome (that
@@ -51,6 +58,14 @@ SAME = "same state"  # target of actions that keep the state (urge, co-handle, .
 # Every open state of a path allows urging and supervising.
 OPEN = {A.URGE: (URGE_BY, SAME), A.SUPERVISE: (SUPERVISE_BY, SAME)}
 
+# The deadline actions, as the rules in the docstring name them.
+CONTACT = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
+ASK_CENTRE = {A.REQUEST_INFO: (CONTACT, SAME), A.INFO_RECEIVED: (CONTACT, SAME)}
+ASK_DEPT = {A.REQUEST_INFO: (CONTACT | DEPT, SAME), A.INFO_RECEIVED: (CONTACT | DEPT, SAME)}
+AGREE_CENTRE = {A.SET_AGREED_TIME: (CONTACT, SAME)}
+AGREE_DEPT = {A.SET_AGREED_TIME: (CONTACT | DEPT, SAME)}
+PROGRESS = {A.REPORT_PROGRESS: (DEPT, SAME)}
+
 # -- the expectation: path -> state -> {action: (roles, target)} ---------------------------
 # Targets of choosing transitions are given for the plain case (audit of a complete
 # handling, a satisfied callback); the other branches are tested below.
@@ -61,16 +76,22 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.RESOLVE_ON_SPOT: (AGENT, S.CLOSED),
             A.REVIEW_VALID: (CENTRE, S.AWAITING_DISPATCH),
             A.REVIEW_INVALID: (CENTRE, S.CLOSED),
+            **ASK_CENTRE,
+            **AGREE_CENTRE,
             **OPEN,
         },
         S.AWAITING_DISPATCH: {
             A.DISPATCH: (CENTRE, S.DISPATCHED),
+            **ASK_CENTRE,
+            **AGREE_CENTRE,
             **OPEN,
         },
         S.DISPATCHED: {
             A.ACKNOWLEDGE: (DEPT, S.IN_PROGRESS),
             A.TRANSFER: (DEPT, S.DISPATCHED),
             A.RETURN: (DEPT, S.AWAITING_DISPATCH),
+            **ASK_DEPT,
+            **AGREE_DEPT,
             **OPEN,
         },
         S.IN_PROGRESS: {
@@ -80,25 +101,35 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.ASSIST_INPUT: (DEPT, SAME),
             A.SUBMIT_PLAN: (DEPT, S.AWAITING_APPROVAL),
             A.HANDLE: (DEPT, S.AWAITING_AUDIT),
+            **ASK_DEPT,
+            **AGREE_DEPT,
+            **PROGRESS,
             **OPEN,
         },
         S.AWAITING_APPROVAL: {
             A.APPROVE_PLAN: (LEADER, S.IN_PROGRESS),
             A.REJECT_PLAN: (LEADER, S.IN_PROGRESS),
+            **ASK_DEPT,
+            **AGREE_DEPT,
+            **PROGRESS,
             **OPEN,
         },
         S.AWAITING_AUDIT: {
             A.AUDIT_APPROVE: (CENTRE, S.AWAITING_REPLY),
             A.AUDIT_REJECT: (CENTRE, S.IN_PROGRESS),
+            **ASK_DEPT,
+            **PROGRESS,
             **OPEN,
         },
         S.AWAITING_REPLY: {
             A.REPLY: (AGENT, S.AWAITING_CALLBACK),
+            **ASK_CENTRE,
             **OPEN,
         },
         S.AWAITING_CALLBACK: {
             A.CALLBACK: (AGENT, S.CLOSED),
             A.CLOSE: (CENTRE, S.CLOSED),
+            **ASK_CENTRE,
             **OPEN,
         },
         S.CLOSED: {
@@ -112,16 +143,22 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.RESOLVE_ON_SPOT: (AGENT, S.CLOSED),
             A.REVIEW_VALID: (CENTRE, S.AWAITING_DISPATCH),
             A.REVIEW_INVALID: (CENTRE, S.CLOSED),
+            **ASK_CENTRE,
+            **AGREE_CENTRE,
             **OPEN,
         },
         S.AWAITING_DISPATCH: {
             A.DISPATCH: (CENTRE, S.DISPATCHED),
+            **ASK_CENTRE,
+            **AGREE_CENTRE,
             **OPEN,
         },
         S.DISPATCHED: {
             A.ACKNOWLEDGE: (DEPT, S.IN_PROGRESS),
             A.TRANSFER: (DEPT, S.DISPATCHED),
             A.RETURN: (DEPT, S.AWAITING_DISPATCH),
+            **ASK_DEPT,
+            **AGREE_DEPT,
             **OPEN,
         },
         S.IN_PROGRESS: {
@@ -130,12 +167,16 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.CO_HANDLE: (DEPT, SAME),
             A.ASSIST_INPUT: (DEPT, SAME),
             A.HANDLE: (DEPT, S.AWAITING_REPLY),  # no audit
+            **ASK_DEPT,
+            **AGREE_DEPT,
+            **PROGRESS,
             **OPEN,
         },
         S.AWAITING_APPROVAL: {},  # never reached: no plan approval
         S.AWAITING_AUDIT: {},  # never reached: no audit
         S.AWAITING_REPLY: {
             A.REPLY: (AGENT, S.CLOSED),  # no callback: the reply closes
+            **ASK_CENTRE,
             **OPEN,
         },
         S.AWAITING_CALLBACK: {},  # never reached
@@ -149,6 +190,8 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
         S.REGISTERED: {
             # No review: routed straight on to the region's sales lead.
             A.DISPATCH: (CENTRE, S.DISPATCHED),
+            **ASK_CENTRE,
+            **AGREE_CENTRE,
             **OPEN,
         },
         S.AWAITING_DISPATCH: {},  # never reached: dispatched from registered
@@ -156,6 +199,8 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.ACKNOWLEDGE: (DEPT, S.IN_PROGRESS),
             A.TRANSFER: (DEPT, S.DISPATCHED),
             A.RETURN: (DEPT, S.REGISTERED),  # back to where it is dispatched from
+            **ASK_DEPT,
+            **AGREE_DEPT,
             **OPEN,
         },
         S.IN_PROGRESS: {
@@ -164,6 +209,9 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
             A.CO_HANDLE: (DEPT, SAME),
             A.ASSIST_INPUT: (DEPT, SAME),
             A.HANDLE: (DEPT, S.CLOSED),  # the sales lead reports the outcome
+            **ASK_DEPT,
+            **AGREE_DEPT,
+            **PROGRESS,
             **OPEN,
         },
         S.AWAITING_APPROVAL: {},
@@ -312,7 +360,7 @@ def test_every_cell_matches_the_expectation(path):
 
 def test_cell_count():
     cells = list(_all_cells())
-    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 22 * 7
+    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 26 * 7
 
 
 @pytest.mark.parametrize("path", list(Path), ids=str)
@@ -494,3 +542,19 @@ def test_role_is_checked_before_scope_and_state_before_role():
     ticket = held(state=S.DISPATCHED)
     assert code(centre(R.LEADER, CITY_B), ticket, A.ACKNOWLEDGE) == "role"
     assert code(handler(9, NETWORK), ticket, A.HANDLE) == "not_in_state"
+
+
+def test_waiting_on_the_customer_guards_the_deadline_actions():
+    ticket = held()
+    waiting = held(waiting_on_customer=True)
+    assert code(handler(), ticket, A.REQUEST_INFO) is None
+    assert code(handler(), waiting, A.REQUEST_INFO) == "already_waiting"
+    assert code(handler(), ticket, A.INFO_RECEIVED) == "not_waiting"
+    assert code(handler(), waiting, A.INFO_RECEIVED) is None
+    assert code(centre(), waiting, A.INFO_RECEIVED) is None
+    # Another department neither asks nor reports.
+    assert code(handler(9, NETWORK), ticket, A.REQUEST_INFO) == "scope"
+    assert code(handler(9, NETWORK), ticket, A.REPORT_PROGRESS) == "scope"
+    assert code(handler(), ticket, A.REPORT_PROGRESS) is None
+    assert code(centre(), ticket, A.REPORT_PROGRESS) == "role"
+    assert code(handler(), held(state=S.AWAITING_REPLY), A.SET_AGREED_TIME) == "not_in_state"

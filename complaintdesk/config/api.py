@@ -2,6 +2,8 @@ from ninja import NinjaAPI
 
 from complaintdesk.accounts.auth import BearerToken, StaffSession
 from complaintdesk.core import api_errors
+from complaintdesk.notifications.api import router as notifications_router
+from complaintdesk.sla.api import router as ledger_router
 from complaintdesk.tickets.api import router as tickets_router
 
 api = NinjaAPI(
@@ -17,3 +19,5 @@ api = NinjaAPI(
 )
 api_errors.install(api)
 api.add_router("/", tickets_router)
+api.add_router("/", ledger_router)
+api.add_router("/", notifications_router)

@@ -4,10 +4,18 @@ DATABASE_URL    default: SQLite file in COMPLAINTDESK_DATA_DIR (./data)
 SECRET_KEY      required when DEBUG is off; the demo generates and keeps one in the data dir
 ALLOWED_HOSTS   comma-separated; default localhost names
 TIME_ZONE       default Asia/Shanghai
+SMS_GATEWAY     dotted path of the SMS gateway class; default: one that only logs
+EMAIL_HOST      SMTP server; unset: emails are written to the console, not sent
+                (with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL)
+DEFAULT_FROM_EMAIL  sender of notification emails
+TASK_QUEUE_URL  background jobs (huey): unset → a SQLite file in the data dir (embedded, no
+                server); redis://… → Redis; postgres://… → PostgreSQL; "immediate" → tasks
+                run in the calling process (the default under pytest)
 """
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -62,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "treebeard",
     "ninja",
+    "huey.contrib.djhuey",
     "complaintdesk.core",
     "complaintdesk.org",
     "complaintdesk.accounts",
@@ -171,9 +180,64 @@ NINJA_PAGINATION_MAX_LIMIT = 200
 # Messages in the session, not a cookie: the admin shows a new API token once through them.
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
+# Notifications (complaintdesk/notifications/channels.py). Safe defaults: nothing leaves the
+# machine until an SMS gateway and an SMTP server are configured.
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "complaintdesk.notifications.channels.LoggingSmsGateway")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 30  # a hung SMTP server must not stall the sender
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaintdesk@localhost")
+
+# Background jobs through huey (DESIGN.md: one existing task library with periodic jobs, no
+# extra server by default). complaintdesk/*/tasks.py hold the tasks; `complaintdesk worker`
+# runs the consumer (`complaintdesk demo` starts one beside the web server).
+TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "").strip()
+# Under pytest tasks run at once in the caller (huey's immediate mode, in-memory storage).
+TASK_QUEUE_IMMEDIATE = TASK_QUEUE_URL == "immediate" or (
+    not TASK_QUEUE_URL and "pytest" in sys.modules and not _env_bool("TASK_QUEUE_REAL", False)
+)
+HUEY = {
+    "name": "complaintdesk",
+    "immediate": TASK_QUEUE_IMMEDIATE,
+    "utc": True,
+    "results": False,  # tasks report through the database and the log, not a result store
+    "consumer": {
+        "workers": int(os.environ.get("TASK_WORKERS", "2")),
+        "worker_type": "thread",
+        "periodic": True,
+        "check_worker_health": True,
+        "health_check_interval": 5,
+    },
+}
+if TASK_QUEUE_IMMEDIATE:
+    HUEY["huey_class"] = "huey.MemoryHuey"
+elif TASK_QUEUE_URL.startswith(("redis://", "rediss://", "unix://")):
+    HUEY.update(huey_class="huey.RedisHuey", url=TASK_QUEUE_URL)
+elif TASK_QUEUE_URL.startswith(("postgres://", "postgresql://")):
+    HUEY.update(huey_class="huey.PostgresHuey", dsn=TASK_QUEUE_URL)
+elif TASK_QUEUE_URL:
+    raise RuntimeError(f"TASK_QUEUE_URL: expected redis://, postgres:// or immediate, not {TASK_QUEUE_URL!r}")
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "tasks.sqlite3"), timeout=20)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"timed": {"format": "[%(asctime)s] %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "worker": {"class": "logging.StreamHandler", "formatter": "timed"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # The background worker's progress (started, job ran and took so long), once per line.
+    "loggers": {"huey": {"handlers": ["worker"], "level": "INFO", "propagate": False}},
 }

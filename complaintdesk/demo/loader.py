@@ -14,6 +14,7 @@ dates follow the real clock, so the demo always looks current.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import math
 import random
 import time
@@ -28,7 +29,12 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import User
 from complaintdesk.demo import catalogue as cat
+from complaintdesk.demo import policies as deadlines
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.models import Calendar, ClockRule, Policy, TicketClock
+from complaintdesk.sla.services.policies import sla_config_changed
+from complaintdesk.sla.services.status import ticket_sla_status_refresh
+from complaintdesk.sla.vocabulary import ClockState
 from complaintdesk.taxonomy.models import Category, RequiredElement
 from complaintdesk.tickets.models import Ticket
 from complaintdesk.tickets.services import transitions as tx
@@ -121,6 +127,33 @@ def load_organisation() -> DemoOrg:
     RequiredElement.objects.bulk_create(elements)
     return DemoOrg(units={u.code: u for u in OrgUnit.objects.all()}, departments=departments,
                    users=users)
+
+
+def load_deadlines(org: DemoOrg) -> tuple[int, int]:
+    """The demo's working calendars and deadline policies (demo/policies.py).
+    Returns (calendars, policies)."""
+    for spec in deadlines.CALENDARS:
+        calendar = Calendar.objects.create(
+            name=spec.name, name_en=spec.name_en, always_open=spec.always_open,
+            hours=[list(h) for h in spec.hours], is_default=spec.is_default,
+        )
+        calendar.org_units.set([org.units[code] for code in spec.org_units])
+    categories = {c.code: c for c in Category.objects.filter(
+        code__in=[p.category for p in deadlines.POLICIES if p.category])}
+    for spec in deadlines.POLICIES:
+        policy = Policy.objects.create(
+            name=spec.name, name_en=spec.name_en, kind=spec.kind,
+            category=categories[spec.category] if spec.category else None,
+            severity=spec.severity, channel=spec.channel, priority=spec.priority,
+        )
+        ClockRule.objects.bulk_create([
+            ClockRule(policy=policy, clock=r.clock, amount=r.amount, unit=r.unit,
+                      daily_at=dt.time.fromisoformat(r.daily_at) if r.daily_at else None,
+                      warn_share=r.warn_share, ladder=r.ladder_json())
+            for r in spec.rules
+        ])
+    sla_config_changed()
+    return len(deadlines.CALENDARS), len(deadlines.POLICIES)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,6 +325,18 @@ SALES_OUTCOMES = (
     "客户暂无需求，已登记",
 )
 REOPEN_REASONS = ("客户再次来电反映问题复发，重新处理。",)
+INFO_QUESTIONS = (
+    "请客户提供近三个月的缴费凭证或扣费短信截图。",
+    "请客户确认故障发生的具体时间和地点。",
+    "请客户补充提供身份证明及相关单据。",
+)
+INFO_ANSWERS = ("客户已通过短信发来截图。", "客户来电补充了具体情况。", "客户已到营业厅提交材料。")
+PROGRESS_NOTES = (
+    "已调取相关记录，正在核实，预计明日完成。",
+    "已联系相关责任人了解情况，处理中。",
+    "现场处理已完成一部分，剩余事项正在协调。",
+)
+AGREED_NOTES = ("与客户约定在此时间前给出处理结果。", "客户同意延后处理，约定时间回复。")
 REDISPATCH_NOTES = ("客户回访不满意，请重新处理。",)
 
 
@@ -299,6 +344,7 @@ REDISPATCH_NOTES = ("客户回访不满意，请重新处理。",)
 # Time
 # ---------------------------------------------------------------------------------------------
 
+SEC = dt.timedelta(seconds=1)
 MIN = dt.timedelta(minutes=1)
 HOUR = dt.timedelta(hours=1)
 DAY = dt.timedelta(days=1)
@@ -312,6 +358,16 @@ def _span(rng: random.Random, lo: dt.timedelta, hi: dt.timedelta) -> dt.timedelt
 
 # Local hours at which customers get in touch: the day, with an evening tail.
 _HOUR_WEIGHTS = [0, 0, 0, 0, 0, 0, 1, 2, 6, 10, 10, 9, 6, 7, 9, 9, 8, 7, 5, 4, 3, 2, 1, 0]
+
+
+# States in which the department reports progress (tickets/workflow.py PROGRESS_STATES).
+PROGRESS_STATES = frozenset({"in_progress", "awaiting_approval", "awaiting_audit"})
+
+
+def _agree_time(*, ticket_id, actor, at, ahead: dt.timedelta, note: str):
+    """The handler records a time agreed with the customer, `ahead` of now."""
+    return tx.ticket_set_agreed_time(ticket_id=ticket_id, actor=actor, at=at,
+                                     agreed_time=at + ahead, note=note)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -637,7 +693,7 @@ class _Generator:
             kwargs["severity"] = "major"
             kwargs["reason"] = "涉及金额较大，升级为重大投诉。"
             t.requires_approval = True
-        self.add(t, _span(rng, 10 * MIN, 6 * HOUR), tx.ticket_review, rng.choice(self.dispatchers),
+        self.add(t, self.review_wait(t), tx.ticket_review, rng.choice(self.dispatchers),
                  "awaiting_dispatch", valid=True, **kwargs)
 
     def department_round(self, t: _Ticket, *, again: bool) -> None:
@@ -659,7 +715,8 @@ class _Generator:
             self.add(t, _span(rng, 5 * MIN, 2 * HOUR), tx.ticket_dispatch, dispatcher, "dispatched",
                      department=department)
         else:
-            self.add(t, _span(rng, 3 * MIN, 40 * MIN), tx.ticket_dispatch, dispatcher, "dispatched")
+            self.add(t, self.dispatch_wait(t), tx.ticket_dispatch, dispatcher, "dispatched")
+        round_start = len(t.steps) - 1  # the dispatch that starts the department's clocks
         if t.draft.special and not again and rng.random() < 0.6:
             self.add(t, _span(rng, 5 * MIN, 2 * HOUR), tx.ticket_supervise, self.supervisor,
                      "dispatched", note=rng.choice(SUPERVISE_NOTES))
@@ -669,8 +726,17 @@ class _Generator:
                      "dispatched", department=other, reason=rng.choice(TRANSFER_REASONS))
             department = other
         handler = self.handler(department, unit)
-        self.add(t, _span(rng, 10 * MIN, 20 * HOUR), tx.ticket_acknowledge,
+        self.add(t, _span(rng, 5 * MIN, 4 * HOUR), tx.ticket_acknowledge,
                  handler if rng.random() < 0.8 else self.head(department), "in_progress")
+        if self.decide(t, "request_info", 0.05):
+            # The department needs more from the customer: the clocks pause meanwhile.
+            self.add(t, _span(rng, 20 * MIN, 4 * HOUR), tx.ticket_request_info, handler, "in_progress",
+                     question=rng.choice(INFO_QUESTIONS))
+            self.add(t, _span(rng, HOUR, 2 * DAY), tx.ticket_info_received, self.replier(t),
+                     "in_progress", answer=rng.choice(INFO_ANSWERS))
+        if self.decide(t, "agree_time", 0.03):
+            self.add(t, _span(rng, 30 * MIN, 4 * HOUR), _agree_time, handler, "in_progress",
+                     ahead=_span(rng, DAY, 3 * DAY), note=rng.choice(AGREED_NOTES))
         if self.decide(t, "co_handle", 0.1):
             helper = self.other_department(department)
             self.add(t, _span(rng, HOUR, 10 * HOUR), tx.ticket_co_handle, self.head(department),
@@ -678,15 +744,16 @@ class _Generator:
             self.add(t, _span(rng, 2 * HOUR, 2 * DAY), tx.ticket_assist_input,
                      self.worker(helper, unit), "in_progress", text=rng.choice(ASSIST_INPUTS))
         if t.requires_approval:
-            self.add(t, _span(rng, 2 * HOUR, 2 * DAY), tx.ticket_submit_plan, handler,
+            # Special and major cases move fast (003: every step within a working day).
+            self.add(t, _span(rng, HOUR, 8 * HOUR), tx.ticket_submit_plan, handler,
                      "awaiting_approval", plan=rng.choice(PLANS))
             if self.decide(t, "plan_rejected", 0.15):
-                self.add(t, _span(rng, HOUR, DAY), tx.ticket_approve_plan, self.leader, "in_progress",
-                         approve=False, note=rng.choice(PLAN_REJECTIONS))
-                self.add(t, _span(rng, 2 * HOUR, 2 * DAY), tx.ticket_submit_plan, handler,
+                self.add(t, _span(rng, 30 * MIN, 6 * HOUR), tx.ticket_approve_plan, self.leader,
+                         "in_progress", approve=False, note=rng.choice(PLAN_REJECTIONS))
+                self.add(t, _span(rng, HOUR, 8 * HOUR), tx.ticket_submit_plan, handler,
                          "awaiting_approval", plan=rng.choice(PLANS))
-            self.add(t, _span(rng, HOUR, DAY), tx.ticket_approve_plan, self.leader, "in_progress",
-                     approve=True, note=rng.choice(PLAN_APPROVALS))
+            self.add(t, _span(rng, 30 * MIN, 6 * HOUR), tx.ticket_approve_plan, self.leader,
+                     "in_progress", approve=True, note=rng.choice(PLAN_APPROVALS))
         if self.decide(t, "urge", 0.1):
             self.add(t, _span(rng, DAY, 2 * DAY), tx.ticket_urge,
                      rng.choice([self.supervisor, dispatcher]), "in_progress", note=rng.choice(URGE_NOTES))
@@ -696,7 +763,7 @@ class _Generator:
             self.add(t, _span(rng, 30 * MIN, 12 * HOUR), tx.ticket_audit, dispatcher, "in_progress",
                      approve=True, note="同意先行部分处理，请继续落实剩余事项。")
         handle = self.handling(t, top, department)
-        self.add(t, _span(rng, 3 * HOUR, 4 * DAY), tx.ticket_handle, handler, "awaiting_audit", **handle)
+        self.add(t, self.handling_wait(t), tx.ticket_handle, handler, "awaiting_audit", **handle)
         if self.decide(t, "audit_rejected", 0.1):
             self.add(t, _span(rng, 30 * MIN, 12 * HOUR), tx.ticket_audit, dispatcher, "in_progress",
                      approve=False, note=rng.choice(AUDIT_REJECTIONS))
@@ -704,6 +771,57 @@ class _Generator:
                      **self.handling(t, top, department))
         self.add(t, _span(rng, 30 * MIN, 12 * HOUR), tx.ticket_audit, dispatcher, "awaiting_reply",
                  approve=True, note=rng.choice(AUDIT_NOTES))
+        self.report_progress(t, round_start, handler)
+
+    # -- timing: the departments work to the demo policies, and now and then miss them --------
+
+    def review_wait(self, t: _Ticket) -> dt.timedelta:
+        if t.kind == "complaint":  # 001: forwarded within 5 minutes of the first report
+            return _span(self.rng, 20 * SEC, 3 * MIN)
+        return _span(self.rng, 10 * MIN, 6 * HOUR)
+
+    def dispatch_wait(self, t: _Ticket) -> dt.timedelta:
+        if t.kind == "complaint":
+            return _span(self.rng, 10 * SEC, 2 * MIN)
+        return _span(self.rng, 3 * MIN, 40 * MIN)
+
+    def handling_wait(self, t: _Ticket) -> dt.timedelta:
+        if t.kind == "complaint":  # 001: handled within 12 hours
+            return _span(self.rng, 30 * MIN, 9 * HOUR)
+        return _span(self.rng, 3 * HOUR, 4 * DAY)
+
+    def report_progress(self, t: _Ticket, first: int, handler: User) -> None:
+        """Progress reports wherever a department round runs long, in the states where the
+        department reports: about every 14-22 hours (001: within 24 hours), or for parcels
+        each afternoon (001: by 17:00 each day); now and then one comes late."""
+        rng = self.rng
+        daily = cat.top_level_of(t.category) == "parcel"
+        at = t.created_at + sum((s.delay for s in t.steps[:first]), dt.timedelta())
+        out = t.steps[:first]
+        state = target = None
+        for step in t.steps[first:]:
+            end = at + step.delay
+            while state in PROGRESS_STATES and target is not None and target < end:
+                out.append(_Step(target - at, tx.ticket_report_progress, handler, state,
+                                 {"text": rng.choice(PROGRESS_NOTES)}))
+                at = target
+                target = self.next_report(at, daily)
+            out.append(_Step(end - at, step.fn, step.actor, step.after, step.kwargs))
+            at = end
+            state = step.after
+            if target is None:  # the dispatch: the progress clock starts here
+                target = self.next_report(at, daily)
+        t.steps = out
+
+    def next_report(self, after: dt.datetime, daily: bool) -> dt.datetime:
+        rng = self.rng
+        late = rng.random() < 0.08
+        if not daily:
+            return after + _span(rng, 14 * HOUR, 22 * HOUR) + (_span(rng, 2 * HOUR, 10 * HOUR) if late else dt.timedelta())
+        local = timezone.localtime(after + HOUR)
+        report = local.replace(hour=15, minute=rng.randrange(120) % 60, second=0, microsecond=0)
+        report += dt.timedelta(hours=rng.randrange(2)) + (_span(rng, 20 * MIN, 3 * HOUR) if late else dt.timedelta())
+        return report if report >= after + HOUR else report + DAY
 
     def handling(self, t: _Ticket, top: str, department: str) -> dict:
         rng = self.rng
@@ -818,6 +936,9 @@ def generate_tickets(org: DemoOrg, count: int, *, seed: int = DEMO_SEED, now: dt
     kinds = rng.choices(list(KIND_WEIGHTS), weights=list(KIND_WEIGHTS.values()), k=max(0, count - len(plans)))
     plans += [gen.ticket(len(plans) + i, kind) for i, kind in enumerate(kinds)]
     plans.sort(key=lambda t: t.created_at)  # ticket numbers follow the calendar
+    # The plans live until the end: keep the collector from walking them again and again.
+    gc.collect()
+    gc.freeze()
 
     states: Counter = Counter()
     step_count = 0
@@ -846,6 +967,11 @@ def generate_tickets(org: DemoOrg, count: int, *, seed: int = DEMO_SEED, now: dt
             elapsed = time.monotonic() - started
             out.write(f"  tickets: {done}/{len(plans)}  ({step_count} steps, {elapsed:.1f} s)\n")
             out.flush()
+    gc.unfreeze()
+    # Each ticket's deadline status was computed as of its last step; bring it to now.
+    running = TicketClock.objects.filter(state=ClockState.RUNNING).values_list("ticket_id", flat=True)
+    for ticket_id in sorted(set(running)):
+        ticket_sla_status_refresh(ticket_id=ticket_id, now=now)
     return states
 
 
@@ -856,9 +982,11 @@ def load_demo(*, tickets: int = 2000, out, seed: int = DEMO_SEED) -> Counter:
     out.flush()
     with transaction.atomic():
         org = load_organisation()
+        calendars, policies = load_deadlines(org)
         out.write(
             f"  {len(org.units)} org units, {len(org.departments)} departments, "
-            f"{len(org.users)} staff accounts, {Category.objects.count()} categories\n"
+            f"{len(org.users)} staff accounts, {Category.objects.count()} categories, "
+            f"{calendars} working calendars, {policies} deadline policies\n"
         )
         out.write(f"Generating {tickets} tickets over the last six months (through the services)…\n")
         out.flush()

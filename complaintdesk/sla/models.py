@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.i18n import pick
-from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit, EscalationTarget
+from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.tickets.vocabulary import Channel, Kind, Severity
 
 

@@ -48,6 +48,7 @@ class ListQuery(InputSchema):
     registered_from: dt.datetime | None = None
     registered_to: dt.datetime | None = None
     open: bool | None = None
+    sla: str = ""
     cursor: str = ""
     limit: int = 50
 
@@ -55,7 +56,8 @@ class ListQuery(InputSchema):
 @router.get("/tickets", response=s.TicketPage, summary="List tickets")
 def list_tickets(request, filters: Query[ListQuery]):
     """Newest first. `state` takes several values separated by commas; `category` and
-    `org_unit` match their whole subtree; `department` matches what it holds now. Pass the
+    `org_unit` match their whole subtree; `department` matches what it holds now; `sla` is
+    `at_risk` or `overdue` (or both, comma-separated): the deadline status. Pass the
     returned `next_cursor` as `cursor` for the next page."""
     limit = max(1, min(filters.limit, 200))
     page = selectors.ticket_list(
@@ -65,6 +67,7 @@ def list_tickets(request, filters: Query[ListQuery]):
             category=filters.category, department=filters.department, org_unit=filters.org_unit,
             channel=filters.channel, registered_from=filters.registered_from,
             registered_to=filters.registered_to, open=filters.open,
+            sla=[x for x in filters.sla.split(",") if x] or None,
         ),
         cursor=filters.cursor, limit=limit,
     )
@@ -208,3 +211,31 @@ def archive(request, ticket_id: int, payload: s.EmptyIn):
 @router.post("/tickets/{ticket_id}/reopen", response=s.TicketDetailOut)
 def reopen(request, ticket_id: int, payload: s.ReasonIn):
     return _act(request, ticket_id, t.ticket_reopen, reason=payload.reason, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/request-info", response=s.TicketDetailOut)
+def request_info(request, ticket_id: int, payload: s.QuestionIn):
+    """Ask the customer for more information: the ticket waits on the customer, its clocks pause."""
+    return _act(request, ticket_id, t.ticket_request_info, question=payload.question,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/info-received", response=s.TicketDetailOut)
+def info_received(request, ticket_id: int, payload: s.InfoReceivedIn):
+    """The customer answered: the clocks resume, each deadline moved by the wait."""
+    return _act(request, ticket_id, t.ticket_info_received, answer=payload.answer,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/report-progress", response=s.TicketDetailOut)
+def report_progress(request, ticket_id: int, payload: s.TextIn):
+    """The department reports progress: the progress clock starts its next period."""
+    return _act(request, ticket_id, t.ticket_report_progress, text=payload.text,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/agreed-time", response=s.TicketDetailOut)
+def set_agreed_time(request, ticket_id: int, payload: s.AgreedTimeIn):
+    """Record a time agreed with the customer: the handling deadline becomes that time."""
+    return _act(request, ticket_id, t.ticket_set_agreed_time, agreed_time=payload.agreed_time,
+                note=payload.note, expected_version=payload.version)

@@ -33,6 +33,7 @@ def ticket_facts(ticket: Ticket, assignments: list[Assignment]) -> TicketFacts:
         plan_approved=ticket.plan_approved,
         partial=ticket.partial,
         owner_id=ticket.owner_id,
+        waiting_on_customer=ticket.waiting_on_customer,
     )
 
 

@@ -7,6 +7,7 @@ from ninja import Field, Schema
 
 from complaintdesk.core.phones import display_phone
 from complaintdesk.core.schema import InputSchema
+from complaintdesk.sla.vocabulary import ClockState, ClockType, SlaStatus
 from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
 
 KindIn = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
@@ -76,6 +77,30 @@ class TicketSummary(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    sla_status: str = Field(..., description="ok, at_risk (a running clock passed its warning point) or overdue.")
+    sla_status_label: str
+    waiting_on_customer: bool
+    calendar_missing: bool = Field(..., description="A deadline reaches into a year no working calendar covers.")
+
+
+class ClockOut(Schema):
+    clock: str = Field(..., description="dispatch, acknowledge, handle, progress, reply, callback or ticket.")
+    label: str
+    cycle: int = Field(..., description="0, then one more each time the ticket is reopened.")
+    state: str = Field(..., description="running, paused (waiting on the customer), met or missed.")
+    state_label: str
+    started_at: dt.datetime
+    due_at: dt.datetime | None
+    remaining_seconds: int | None = Field(..., description="Negative when overdue; null when paused or stopped.")
+    remaining_working_minutes: int | None = Field(
+        ..., description="Open minutes of the calendar left, for working-time clocks (frozen while paused).")
+    warn_at: dt.datetime | None
+    paused_at: dt.datetime | None
+    stopped_at: dt.datetime | None
+    breached_at: dt.datetime | None
+    escalation_level: int
+    calendar_missing: bool
+    explanation: dict = Field(..., description="Why the deadline is what it is: policy, rule, calendar, start, pauses, agreed time, kept_from, calendar_missing, missing_years.")
 
 
 class AssignmentOut(Schema):
@@ -122,6 +147,7 @@ class TicketDetailOut(TicketSummary):
     assignments: list[AssignmentOut]
     attachments: list[AttachmentOut]
     allowed_actions: list[str]
+    clocks: list[ClockOut]
 
 
 class TicketPage(Schema):
@@ -148,6 +174,26 @@ def summary(t) -> dict:
         "lead_department": _ref(t.lead_department), "owner": _user(t.owner),
         "customer_name": t.customer.name, "contact_phone": display_phone(t.contact_phone),
         "version": t.version, "created_at": t.created_at, "updated_at": t.updated_at,
+        "sla_status": t.sla_status, "sla_status_label": str(SlaStatus(t.sla_status).label),
+        "waiting_on_customer": t.waiting_on_customer, "calendar_missing": t.calendar_missing,
+    }
+
+
+def _label(enum, value: str) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return value
+
+
+def clock(c) -> dict:
+    return {
+        "clock": c.clock, "label": _label(ClockType, c.clock), "cycle": c.cycle, "state": c.state,
+        "state_label": _label(ClockState, c.state), "started_at": c.started_at, "due_at": c.due_at,
+        "remaining_seconds": c.remaining_seconds, "remaining_working_minutes": c.remaining_working_minutes,
+        "warn_at": c.warn_at, "paused_at": c.paused_at, "stopped_at": c.stopped_at,
+        "breached_at": c.breached_at, "escalation_level": c.escalation_level,
+        "calendar_missing": c.calendar_missing, "explanation": c.explanation,
     }
 
 
@@ -176,6 +222,7 @@ def detail(d) -> dict:
             for a in d.attachments
         ],
         "allowed_actions": d.allowed_actions,
+        "clocks": [clock(c) for c in d.clocks],
     }
 
 
@@ -268,3 +315,16 @@ class CallbackIn(Versioned):
 
 class EmptyIn(Versioned):
     pass
+
+
+class QuestionIn(Versioned):
+    question: str = Field(..., max_length=20000, description="What the customer is asked.")
+
+
+class InfoReceivedIn(Versioned):
+    answer: str = Field("", max_length=20000, description="What the customer answered.")
+
+
+class AgreedTimeIn(Versioned):
+    agreed_time: dt.datetime = Field(..., description="The time agreed with the customer; replaces the handling deadline.")
+    note: str = Field("", max_length=20000)

@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.services.clocks import ClockView, ticket_clock_views
+from complaintdesk.sla.vocabulary import SlaStatus
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
@@ -54,6 +56,7 @@ class TicketFilters:
     registered_from: dt.datetime | None = None
     registered_to: dt.datetime | None = None
     open: bool | None = None
+    sla: list[str] | None = None  # at_risk, overdue (the ticket's deadline status)
 
 
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -85,6 +88,11 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
         tickets = tickets.filter(state__in=list(OPEN_STATES))
     elif f.open is False:
         tickets = tickets.exclude(state__in=list(OPEN_STATES))
+    if f.sla:
+        wanted = set(f.sla)
+        if not wanted <= {SlaStatus.AT_RISK.value, SlaStatus.OVERDUE.value}:
+            raise ValidationFailed.on("sla", _("Choose at_risk or overdue."))
+        tickets = tickets.filter(sla_status__in=sorted(wanted))
     if f.kind:
         tickets = tickets.filter(kind=f.kind)
     if f.channel:
@@ -151,6 +159,7 @@ class TicketDetail:
     assignments: list[Assignment]
     attachments: list[Attachment]
     allowed_actions: list[str]
+    clocks: list[ClockView]
 
 
 def ticket_get(*, viewer, ticket_id: int) -> TicketDetail:
@@ -175,6 +184,7 @@ def ticket_get(*, viewer, ticket_id: int) -> TicketDetail:
         assignments=assignments,
         attachments=attachments,
         allowed_actions=[a.value for a in allowed_actions(who, facts)],
+        clocks=ticket_clock_views(ticket_id=ticket.pk, now=timezone.now()),
     )
 
 

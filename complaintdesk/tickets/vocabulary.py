@@ -80,6 +80,11 @@ class Action(LabelledEnum):
     CLOSE = "close"
     ARCHIVE = "archive"
     REOPEN = "reopen"
+    # Deadline actions that keep the state (sla/: clocks pause, resume, restart, move).
+    REQUEST_INFO = "request_info"
+    INFO_RECEIVED = "info_received"
+    REPORT_PROGRESS = "report_progress"
+    SET_AGREED_TIME = "set_agreed_time"
 
     @classmethod
     def _labels(cls):
@@ -106,6 +111,10 @@ class Action(LabelledEnum):
             cls.CLOSE: _("Close"),
             cls.ARCHIVE: _("Archive"),
             cls.REOPEN: _("Reopen"),
+            cls.REQUEST_INFO: _("Ask the customer for information"),
+            cls.INFO_RECEIVED: _("Customer information received"),
+            cls.REPORT_PROGRESS: _("Report progress"),
+            cls.SET_AGREED_TIME: _("Record a time agreed with the customer"),
         }
 
 
@@ -240,6 +249,10 @@ class EventType(LabelledEnum):
     ARCHIVED = "archived"
     REOPENED = "reopened"
     ATTACHMENT_ADDED = "attachment_added"
+    INFO_REQUESTED = "info_requested"
+    INFO_RECEIVED = "info_received"
+    PROGRESS_REPORTED = "progress_reported"
+    AGREED_TIME_SET = "agreed_time_set"
 
     @classmethod
     def _labels(cls):
@@ -268,4 +281,8 @@ class EventType(LabelledEnum):
             cls.ARCHIVED: _("Archived"),
             cls.REOPENED: _("Reopened"),
             cls.ATTACHMENT_ADDED: _("Attachment added"),
+            cls.INFO_REQUESTED: _("Information asked of the customer"),
+            cls.INFO_RECEIVED: _("Information received from the customer"),
+            cls.PROGRESS_REPORTED: _("Progress reported"),
+            cls.AGREED_TIME_SET: _("Time agreed with the customer"),
         }

@@ -9,6 +9,15 @@ Three paths share the table (domain.md "The flow"):
 - SALES (sales lead, 002): routed by region to that region's sales lead, who reports the
   outcome; no review (the centre may only close junk as invalid), no co-handling, audit,
   reply or callback.
+
+Four deadline actions keep the state (their effect is on the clocks, sla/services/clocks.py):
+- request_info / info_received: the customer is asked for more information (the clocks
+  pause) / has answered (they resume); in every open state, by whoever talks to the customer
+  (the centre; in the department states also the department holding the ticket).
+- set_agreed_time: a time agreed with the customer replaces the handling deadline; in every
+  state before the handling is done, by the same people.
+- report_progress: the department reports progress (the progress clock restarts); once it has
+  acknowledged, until the audit.
 """
 
 from __future__ import annotations
@@ -60,6 +69,7 @@ class TicketFacts:
     plan_approved: bool = False
     partial: bool = False
     owner_id: int | None = None
+    waiting_on_customer: bool = False
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,14 @@ def actor_assists(ticket: TicketFacts, actor: ActorFacts) -> bool:
     return actor.department_id is not None and actor.department_id in ticket.assisting_department_ids
 
 
+def not_waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return not ticket.waiting_on_customer
+
+
+def waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return ticket.waiting_on_customer
+
+
 def _after_audit_approve(ticket: TicketFacts, payload: Mapping) -> State:
     # Partial completion is audited too (000); the department then goes on with the rest.
     return State.IN_PROGRESS if ticket.partial else State.AWAITING_REPLY
@@ -134,6 +152,15 @@ REPLIERS = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
 URGERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.LEADER})
 SUPERVISORS = frozenset({R.SUPERVISOR, R.LEADER})
 ARCHIVERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})
+# Who talks to the customer: the centre; in the department states also the department.
+CONTACT = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
+DEPARTMENT_STATES = frozenset({State.DISPATCHED, State.IN_PROGRESS, State.AWAITING_APPROVAL,
+                               State.AWAITING_AUDIT})
+# Before the handling is done an agreed time still matters; progress is reported from the
+# acknowledgement until the audit.
+AGREED_TIME_STATES = frozenset({State.REGISTERED, State.AWAITING_DISPATCH, State.DISPATCHED,
+                                State.IN_PROGRESS, State.AWAITING_APPROVAL})
+PROGRESS_STATES = frozenset({State.IN_PROGRESS, State.AWAITING_APPROVAL, State.AWAITING_AUDIT})
 
 A, S, E = Action, State, EventType
 
@@ -232,12 +259,22 @@ def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
         },
     }
 
-    # Urging and supervising are possible in every open state a path goes through.
+    # Urging and supervising are possible in every open state a path goes through, and so
+    # are the deadline actions (each where it makes sense, see the module docstring).
     for table in (full, short, sales):
         for state in OPEN_STATES & table.keys():
             row = table[state]
             row[A.URGE] = Transition(URGERS, E.URGED)
             row[A.SUPERVISE] = Transition(SUPERVISORS, E.SUPERVISED)
+            talkers = CONTACT | DEPT if state in DEPARTMENT_STATES else CONTACT
+            row[A.REQUEST_INFO] = Transition(talkers, E.INFO_REQUESTED, guard=not_waiting,
+                                             guard_reason="already_waiting")
+            row[A.INFO_RECEIVED] = Transition(talkers, E.INFO_RECEIVED, guard=waiting,
+                                              guard_reason="not_waiting")
+            if state in AGREED_TIME_STATES:
+                row[A.SET_AGREED_TIME] = Transition(talkers, E.AGREED_TIME_SET)
+            if state in PROGRESS_STATES:
+                row[A.REPORT_PROGRESS] = Transition(DEPT, E.PROGRESS_REPORTED)
     return {Path.FULL: full, Path.SHORT: short, Path.SALES: sales}
 
 
@@ -246,7 +283,8 @@ TABLE = _build()
 # Actions a department takes on the ticket it holds; the rest are taken by the centre and
 # management within their org unit's subtree.
 DEPARTMENT_SIDE = frozenset(
-    {A.ACKNOWLEDGE, A.TRANSFER, A.RETURN, A.CO_HANDLE, A.SUBMIT_PLAN, A.HANDLE}
+    {A.ACKNOWLEDGE, A.TRANSFER, A.RETURN, A.CO_HANDLE, A.SUBMIT_PLAN, A.HANDLE,
+     A.REPORT_PROGRESS}
 )
 
 

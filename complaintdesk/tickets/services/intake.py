@@ -15,6 +15,7 @@ from complaintdesk.core.errors import FieldError, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
 from complaintdesk.org.models import OrgUnit
+from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
 from complaintdesk.tickets.models import IdempotencyKey, Ticket, TicketEvent
@@ -22,6 +23,11 @@ from complaintdesk.tickets.services.elements import clean_elements
 from complaintdesk.tickets.services.transitions import ticket_resolve_on_spot
 from complaintdesk.tickets.vocabulary import Channel, EventType, Kind, Severity, State
 from complaintdesk.tickets.workflow import requires_approval
+
+EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+# An agreed time replaces the handling deadline: a year ahead is already generous.
+MAX_AGREED_AHEAD = dt.timedelta(days=366)
 
 NUMBER_PREFIX = {
     Kind.COMPLAINT: "TS",
@@ -121,8 +127,22 @@ def _validate(draft: TicketDraft, actor):
     now = timezone.now()
     for name in ("first_reported_at", "agreed_time"):
         value = getattr(draft, name)
-        if value is not None and timezone.is_naive(value):
-            setattr(draft, name, timezone.make_aware(value))
+        if value is None:
+            continue
+        # Within years a deadline can be counted in (year 1 or 9999 overflows on the way to UTC).
+        try:
+            if timezone.is_naive(value):
+                value = timezone.make_aware(value)
+            in_range = EARLIEST <= value <= LATEST
+        except (OverflowError, ValueError):
+            in_range = False
+        if in_range:
+            setattr(draft, name, value)
+        else:
+            setattr(draft, name, None)
+            errors.append(FieldError(name, _("Enter a date between 1970 and 2200.")))
+    if draft.agreed_time and draft.agreed_time > now + MAX_AGREED_AHEAD:
+        errors.append(FieldError("agreed_time", _("The agreed time must be within a year.")))
     if draft.first_reported_at and draft.first_reported_at > now + dt.timedelta(minutes=5):
         errors.append(FieldError("first_reported_at", _("The first report cannot be in the future.")))
 
@@ -241,4 +261,6 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
         from_state="", to_state=State.REGISTERED,
         payload={"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number},
     )
+    clocks_on_event(ticket=ticket, event_type=EventType.REGISTERED, from_state="",
+                    to_state=State.REGISTERED, at=at)
     return ticket

@@ -17,6 +17,7 @@ from complaintdesk.accounts.models import User
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES
 from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
@@ -32,6 +33,10 @@ from complaintdesk.tickets.vocabulary import (
     State,
 )
 
+_EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+MAX_AGREED_AHEAD = dt.timedelta(days=366)
+
 # States in which no department works on the ticket any more: their assignments end.
 _DEPARTMENT_DONE = frozenset(
     {State.REGISTERED, State.AWAITING_DISPATCH, State.AWAITING_REPLY, State.AWAITING_CALLBACK,
@@ -44,6 +49,8 @@ REFUSAL_MESSAGES = {
     "not_assisting": _("Your department is not assisting on this ticket."),
     "plan_not_approved": _("A leader must approve the plan before the ticket is handled."),
     "plan_not_needed": _("This ticket does not need a leader's approval."),
+    "already_waiting": _("The ticket is already waiting on the customer."),
+    "not_waiting": _("The ticket is not waiting on the customer."),
 }
 
 
@@ -129,7 +136,7 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
     with transaction.atomic():
         ticket = (
             Ticket.objects.select_for_update(of=("self",))
-            .select_related("org_unit")
+            .select_related("org_unit", "category")
             .filter(pk=ticket_id)
             .first()
         )
@@ -161,7 +168,17 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
         if target in _DEPARTMENT_DONE and facts.state not in _DEPARTMENT_DONE:
             change.end_all()
             change.set(lead_department=None, lead_assignee=None)
+        if ticket.waiting_on_customer and (not workflow.is_open(target) or "reopen_count" in change.fields):
+            change.set(waiting_on_customer=False)  # closed, or a new cycle: nobody waits any more
         change.set(state=target, version=ticket.version + 1, updated_at=at)
+        # The deadlines follow the event in the same transaction; the ticket's deadline
+        # status is saved with the rest of its changes.
+        status = (ticket.sla_status, ticket.calendar_missing)
+        clocks_on_event(ticket=ticket, event_type=transition.event, from_state=from_state,
+                        to_state=target, at=at, payload={**payload, **change.payload},
+                        store_status=False)
+        if (ticket.sla_status, ticket.calendar_missing) != status:
+            change.fields |= {"sla_status", "calendar_missing"}
         ticket.save(update_fields=sorted(change.fields))
         TicketEvent.objects.create(
             ticket=ticket, type=transition.event, actor=actor, created_at=at,
@@ -543,3 +560,72 @@ def ticket_reopen(*, ticket_id, actor, reason: str, expected_version=None, at=No
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.REOPEN,
                        expected_version=expected_version, apply=apply, at=at)
+
+
+# -- deadline actions: the state stays, the clocks move (sla/services/clocks.py) -------------
+
+def ticket_request_info(*, ticket_id, actor, question: str, expected_version=None, at=None):
+    """Ask the customer for more information: the ticket waits on the customer and its clocks
+    pause (domain.md: a ticket waiting on the customer does not use up its time)."""
+    question = _required_text(question, "question", _("Write what the customer is asked."))
+
+    def apply(c: _Change):
+        c.set(waiting_on_customer=True)
+        c.payload["question"] = question
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.REQUEST_INFO,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_info_received(*, ticket_id, actor, answer: str = "", expected_version=None, at=None):
+    """The customer answered: the clocks run again, their deadlines moved by the wait."""
+    answer = _optional_text(answer, "answer")
+
+    def apply(c: _Change):
+        c.set(waiting_on_customer=False)
+        c.payload["answer"] = answer
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.INFO_RECEIVED,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_report_progress(*, ticket_id, actor, text: str, expected_version=None, at=None):
+    """The department reports progress (001: within 24 hours, daily by 17:00): the progress
+    clock starts its next period."""
+    text = _required_text(text, "text", _("Write the progress made."))
+
+    def apply(c: _Change):
+        c.payload["text"] = text
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.REPORT_PROGRESS,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_set_agreed_time(*, ticket_id, actor, agreed_time: dt.datetime, note: str = "",
+                           expected_version=None, at=None):
+    """A time agreed with the customer: it replaces the handling deadline (001)."""
+    note = _optional_text(note, "note")
+    if agreed_time is None:
+        raise ValidationFailed.on("agreed_time", _("Give the time agreed with the customer."), "required")
+    try:
+        if timezone.is_naive(agreed_time):
+            agreed_time = timezone.make_aware(agreed_time)
+        in_range = _EARLIEST <= agreed_time <= _LATEST
+    except (OverflowError, ValueError):
+        in_range = False
+    if not in_range:
+        raise ValidationFailed.on("agreed_time", _("Enter a date between 1970 and 2200."))
+    now = at or timezone.now()
+    if agreed_time <= now:
+        raise ValidationFailed.on("agreed_time", _("The agreed time must be in the future."))
+    if agreed_time > now + MAX_AGREED_AHEAD:
+        raise ValidationFailed.on("agreed_time", _("The agreed time must be within a year."))
+
+    def apply(c: _Change):
+        previous = c.ticket.agreed_time
+        c.set(agreed_time=agreed_time)
+        c.payload.update(agreed_time=agreed_time.isoformat(),
+                         previous=previous.isoformat() if previous else None, note=note)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.SET_AGREED_TIME,
+                       expected_version=expected_version, apply=apply, at=now)

@@ -1,0 +1,221 @@
+"""The message templates: a subject and a text per key, bilingual through gettext.
+
+A producer names a template and gives its context (JSON values); the sender renders it in the
+message's language when it sends. Each context key has a kind that says how its value is
+written in that language:
+
+    text      any value, as given (ticket numbers, names)
+    int       a whole number
+    datetime  an aware datetime (stored as ISO 8601), shown in local time "YYYY-MM-DD HH:MM"
+    duration  a timedelta (stored as ISO 8601) or a number of seconds, shown as "2 h 30 min"
+    clock     a ClockType value ("handle", "reply"...), shown as its label
+    target    an EscalationTarget value ("supervisor", "dept_head"...), shown as its label
+
+Pure Python: no ORM.
+"""
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime, parse_duration
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from complaintdesk.notifications.vocabulary import MessageChannel
+from complaintdesk.sla.vocabulary import ClockType, EscalationTarget
+
+STAFF = frozenset({MessageChannel.IN_APP, MessageChannel.EMAIL})
+CUSTOMER = frozenset({MessageChannel.SMS, MessageChannel.EMAIL})
+KINDS = frozenset({"text", "int", "datetime", "duration", "clock", "target"})
+
+
+class RenderError(Exception):
+    """The context does not fit the template; permanent: the message fails, no retry."""
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    key: str
+    subject: str  # lazy gettext; python-format placeholders named after the context keys
+    body: str
+    fields: Mapping[str, str]  # context key → kind (see the module docstring)
+    channels: frozenset
+
+    def __post_init__(self):
+        assert set(self.fields.values()) <= KINDS, self.fields
+
+
+_CLOCK = {"ticket_number": "text", "clock": "clock", "due_at": "datetime"}
+
+TEMPLATES: dict[str, MessageTemplate] = {
+    t.key: t
+    for t in [
+        # To the assignee (or the department holding the ticket) before a clock runs out.
+        MessageTemplate(
+            key="clock_warning",
+            subject=gettext_lazy("Ticket %(ticket_number)s: %(clock)s due soon"),
+            body=gettext_lazy(
+                "Ticket %(ticket_number)s — %(clock)s: due at %(due_at)s, %(time_left)s left."
+            ),
+            fields={**_CLOCK, "time_left": "duration"},
+            channels=STAFF,
+        ),
+        # To the supervisor when a clock has run out.
+        MessageTemplate(
+            key="clock_breached",
+            subject=gettext_lazy("Ticket %(ticket_number)s is overdue: %(clock)s"),
+            body=gettext_lazy(
+                "Ticket %(ticket_number)s — %(clock)s: was due at %(due_at)s, overdue by "
+                "%(overdue)s."
+            ),
+            fields={**_CLOCK, "overdue": "duration"},
+            channels=STAFF,
+        ),
+        # To the people of an escalation level (department head, leader...).
+        MessageTemplate(
+            key="escalated",
+            subject=gettext_lazy("Ticket %(ticket_number)s escalated to level %(level)s"),
+            body=gettext_lazy(
+                "Ticket %(ticket_number)s has been escalated to level %(level)s (%(target)s). "
+                "%(clock)s: was due at %(due_at)s, overdue by %(overdue)s."
+            ),
+            fields={**_CLOCK, "level": "int", "target": "target", "overdue": "duration"},
+            channels=STAFF,
+        ),
+        # To the customer once the ticket is registered.
+        MessageTemplate(
+            key="customer_ticket_received",
+            subject=gettext_lazy("We have registered your case %(ticket_number)s"),
+            body=gettext_lazy(
+                "We have registered your case. Ticket number: %(ticket_number)s. Please quote "
+                "it whenever you contact us."
+            ),
+            fields={"ticket_number": "text"},
+            channels=CUSTOMER,
+        ),
+        # To the customer when the result has been given.
+        MessageTemplate(
+            key="customer_reply",
+            subject=gettext_lazy("Your case %(ticket_number)s has been handled"),
+            body=gettext_lazy(
+                "Your case %(ticket_number)s has been handled and we have told you the result. "
+                "If you are not satisfied, contact us and quote the ticket number."
+            ),
+            fields={"ticket_number": "text"},
+            channels=CUSTOMER,
+        ),
+    ]
+}
+
+
+def get_template(key: str) -> MessageTemplate | None:
+    return TEMPLATES.get(key)
+
+
+def render(*, template: str, context: Mapping, language: str) -> tuple[str, str]:
+    """(subject, text) in `language`. Raises RenderError, with a message in the active
+    language, for an unknown template, missing context keys or values of the wrong kind."""
+    spec = TEMPLATES.get(template)
+    if spec is None:
+        raise RenderError(_("Unknown message template “%(template)s”.") % {"template": template})
+    if not isinstance(context, Mapping):
+        raise RenderError(_("The message context is not an object."))
+    missing = sorted(k for k in spec.fields if k not in context)
+    if missing:
+        raise RenderError(
+            _("Template “%(template)s” needs the context keys: %(keys)s.")
+            % {"template": template, "keys": ", ".join(missing)}
+        )
+    # Errors are worded in the active language (the sender's), the message in its own.
+    try:
+        with translation.override(language):
+            values = {key: _format(key, kind, context[key]) for key, kind in spec.fields.items()}
+            return str(spec.subject) % values, str(spec.body) % values
+    except _WrongValue as exc:
+        raise RenderError(
+            _("Context key “%(key)s” must be %(expected)s, not %(value)s.")
+            % {"key": exc.key, "expected": _EXPECTED[exc.kind], "value": repr(exc.value)[:100]}
+        ) from None
+    except (KeyError, ValueError, TypeError) as exc:
+        # A translation whose placeholders differ from the template's.
+        raise RenderError(
+            _("Template “%(template)s” could not be filled in: %(error)s")
+            % {"template": template, "error": exc}
+        ) from None
+
+
+class _WrongValue(Exception):
+    def __init__(self, key, kind, value):
+        super().__init__(key)
+        self.key, self.kind, self.value = key, kind, value
+
+
+_EXPECTED = {
+    "int": gettext_lazy("a whole number"),
+    "datetime": gettext_lazy("a date and time with its time zone"),
+    "duration": gettext_lazy("a duration"),
+}
+
+
+def _format(key: str, kind: str, value) -> str:
+    if kind == "text":
+        return "" if value is None else str(value)
+    if kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise _WrongValue(key, kind, value)
+        try:
+            return str(int(value))
+        except ValueError:
+            raise _WrongValue(key, kind, value) from None
+    if kind == "datetime":
+        moment = value if isinstance(value, dt.datetime) else _parse(parse_datetime, value)
+        if moment is None or timezone.is_naive(moment):
+            raise _WrongValue(key, kind, value)
+        return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    if kind == "duration":
+        if isinstance(value, dt.timedelta):
+            seconds = value.total_seconds()
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value)
+        else:
+            length = _parse(parse_duration, value)
+            if length is None:
+                raise _WrongValue(key, kind, value)
+            seconds = length.total_seconds()
+        return format_duration(seconds)
+    if kind == "clock":
+        return _label(ClockType, value)
+    if kind == "target":
+        return _label(EscalationTarget, value)
+    raise AssertionError(kind)
+
+
+def _parse(parser, value):
+    if not isinstance(value, str):
+        return None
+    try:
+        return parser(value)
+    except ValueError:
+        return None
+
+
+def _label(enum, value) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return str(value)
+
+
+def format_duration(seconds: float) -> str:
+    """'2 d 3 h', '3 h 5 min', '12 min' in the active language; the sign is dropped (the
+    template says whether it is time left or time overdue)."""
+    minutes = round(abs(seconds) / 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)d d %(hours)d h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d h %(minutes)d min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d min") % {"minutes": minutes}

@@ -8,8 +8,8 @@ Own PostgreSQL database, `complaintdesk_bench_sla` (created and migrated here; o
 --database-url). The organisation is bench/seed.py's. The load is server-side (INSERT …
 SELECT FROM generate_series, secondary indexes dropped and rebuilt around it, foreign-key
 triggers skipped as superuser): 1,000,000 open tickets held by the handling departments,
-each with one running handling clock due between 1 hour and 30 days from now (warning point
-80 % of the way), 20,000 customers, plus a lead assignment and four events for the tickets
+each with one running handling clock due between 1 and 31 days from now (warning point 80 %
+of the way: nothing is due for ≈19 hours after the load), 20,000 customers, plus a lead assignment and four events for the tickets
 the burst will breach (what the dossier reads).
 
 1. Nothing due: `sla_scan(now)` --runs times (median, p95), the SQL it sends and EXPLAIN
@@ -133,8 +133,10 @@ def load(tickets: int, due_tickets: int) -> dict:
                 "lead_department_id": arr(",".join(map(str, depts)), len(depts)),
                 "first_reported_at": "now() - interval '2 hours'", "created_at": "now() - interval '2 hours'",
                 "updated_at": "now() - interval '1 hour'", "version": "3"})
-            # Due 1 hour .. 30 days ahead, spread evenly (a hash of g, not its order).
-            due = "now() + interval '1 hour' + ((g::bigint * 7919) % 2592000) * interval '1 second'"
+            # Due 1 .. 31 days ahead, spread evenly (a hash of g, not its order): the first
+            # warning point is ≈19 hours after the load, so --reuse measures "nothing due" for
+            # that long.
+            due = "now() + interval '1 day' + ((g::bigint * 7919) % 2592000) * interval '1 second'"
             _insert_select(TicketClock, tickets, {
                 "id": "g", "ticket_id": f"{TICKET_ID_BASE} + g", "clock": "'handle'", "cycle": "0",
                 "rule_id": str(rule.pk), "state": "'running'", "started_at": "now() - interval '1 hour'",

@@ -166,3 +166,23 @@ def test_demo_prepare_again_adds_nothing_and_renews_the_token(demo, client):
 def test_load_demo_refuses_a_database_with_data(demo):
     with pytest.raises(CommandError, match="already holds an organisation"):
         call_command("load_demo", "--tickets", "5", stdout=io.StringIO())
+
+
+def test_the_demo_tickets_have_clocks_from_the_demo_policies(demo):
+    from complaintdesk.demo import policies as demo_policies
+    from complaintdesk.sla.models import TicketClock
+
+    names = {p.name for p in demo_policies.POLICIES}
+    clocks = list(TicketClock.objects.select_related("ticket"))
+    assert clocks
+    assert {c.explanation["policy"]["name"] for c in clocks if c.explanation["policy"]} <= names
+    for clock in clocks:
+        if clock.ticket.state in ("closed", "archived"):
+            assert clock.state in ("met", "missed"), (clock.ticket.number, clock.clock)
+    dispatched = set(TicketEvent.objects.filter(type="dispatched", ticket__kind="complaint")
+                     .values_list("ticket_id", flat=True))
+    handled = {c.ticket_id for c in clocks if c.clock == "handle"}
+    assert dispatched <= handled
+    stopped = [c for c in clocks if c.clock == "handle" and c.state in ("met", "missed")]
+    missed = sum(c.state == "missed" for c in stopped)
+    assert 0 < missed < len(stopped) / 2, "some handling deadlines are missed, most are met"

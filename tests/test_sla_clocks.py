@@ -688,3 +688,38 @@ def test_status_refresh_sees_time_pass(org, users):
     assert Ticket.objects.get(pk=ticket.pk).sla_status == "ok"
     ticket_sla_status_refresh(ticket_id=ticket.pk, now=local(FRI, "09:10"))
     assert Ticket.objects.get(pk=ticket.pk).sla_status == "overdue"
+
+
+# -- the demo's policies -------------------------------------------------------------------
+
+def test_the_demo_policies_name_real_things():
+    from complaintdesk.demo import catalogue as cat
+    from complaintdesk.demo import policies as demo
+    from complaintdesk.sla.calendar import Duration, Unit
+    from complaintdesk.sla.services.calendars import parse_hours
+    from complaintdesk.sla.vocabulary import ClockType, DurationUnit, EscalationTarget
+
+    categories = {c.code for c in cat.CATEGORIES}
+    units = {u.code for u in cat.ORG_UNITS}
+    assert sum(c.is_default for c in demo.CALENDARS) == 1
+    for calendar in demo.CALENDARS:
+        parse_hours([list(h) for h in calendar.hours])
+        assert set(calendar.org_units) <= units
+    for policy in demo.POLICIES:
+        assert not policy.category or policy.category in categories
+        assert policy.kind in ("", *cat.KINDS) and policy.severity in ("", *cat.SEVERITIES)
+        clocks = [r.clock for r in policy.rules]
+        assert len(clocks) == len(set(clocks)), policy.name
+        for rule in policy.rules:
+            ClockType(rule.clock)
+            Duration(Decimal(rule.amount), Unit(DurationUnit(rule.unit).value))
+            assert all(EscalationTarget(step["notify"]) for step in rule.ladder_json())
+
+
+def test_odd_offsets_of_an_agreed_time_are_stored_in_utc(org, users, api):
+    make_policy("full", FULL_POLICY)
+    ticket = register(users, timezone.now() - dt.timedelta(hours=1))
+    odd = (timezone.now() + dt.timedelta(days=1)).astimezone(dt.timezone(dt.timedelta(hours=22, minutes=31)))
+    r = api(users["dispatcher"]).post(f"/tickets/{ticket.pk}/agreed-time", {"agreed_time": odd.isoformat()})
+    assert r.status_code == 200, r.content
+    assert Ticket.objects.get(pk=ticket.pk).agreed_time == odd

@@ -4,6 +4,8 @@ The normalised number is the key that finds a customer's earlier tickets, so "13
 "+86 13800138000" and "13800138000" must all become the same string.
 """
 
+import functools
+
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
 
@@ -35,6 +37,7 @@ def normalize_phone(raw: str, *, field: str = "phone") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
+@functools.lru_cache(maxsize=65536)  # pure; parsing and formatting cost ≈60 µs a number
 def display_phone(e164: str) -> str:
     if not e164:
         return ""

@@ -21,7 +21,11 @@ from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketE
 from complaintdesk.tickets.vocabulary import OPEN_STATES
 from complaintdesk.tickets.workflow import allowed_actions
 
-LIST_RELATED = ("category", "org_unit", "lead_department", "owner", "customer")
+# Joined: only the one large table. The small ones (categories, org units, departments, staff)
+# are fetched by id, one short query each: every table joined costs the planner more than the
+# whole query takes to run (7 tables: ≈5 ms of planning for a 0.4 ms query, at any size).
+LIST_RELATED = ("customer",)
+LIST_PREFETCH = ("category", "org_unit", "lead_department", "owner")
 
 
 def _subtree_ids(model, path: str):
@@ -42,7 +46,10 @@ def visible_tickets(viewer) -> QuerySet:
         return tickets.filter(held | own)
     if not viewer.org_unit_id:
         return tickets.filter(own)
-    return tickets.filter(Q(org_unit_id__in=_subtree_ids(OrgUnit, viewer.org_unit.path)) | own)
+    # A join on the path prefix, not `org_unit_id IN (subquery)`: OR'ed with the owner test,
+    # the subquery is guessed to keep 0.5 % of the tickets and the planner then sorts every
+    # open ticket a department holds (≈20 ms at 100k tickets) instead of reading 51 index rows.
+    return tickets.filter(Q(org_unit__path__startswith=viewer.org_unit.path) | own)
 
 
 @dataclass
@@ -71,6 +78,8 @@ def _bounded(value: dt.datetime | None, field: str) -> dt.datetime | None:
     try:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
+        # In UTC: PostgreSQL refuses odd offsets such as +22:31 that Python accepts.
+        value = value.astimezone(dt.UTC)
         ok = EARLIEST <= value <= LATEST
     except (OverflowError, ValueError):
         ok = False
@@ -147,7 +156,9 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
     tickets = _apply_filters(visible_tickets(viewer), filters)
     if cursor:
         tickets = tickets.filter(id__lt=decode_cursor(cursor))
-    rows = list(tickets.select_related(*LIST_RELATED).order_by("-id")[: limit + 1])
+    rows = list(
+        tickets.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH).order_by("-id")[: limit + 1]
+    )
     more = len(rows) > limit
     rows = rows[:limit]
     return Page(items=rows, next_cursor=encode_cursor(rows[-1].pk) if more and rows else None)
@@ -165,7 +176,8 @@ class TicketDetail:
 def ticket_get(*, viewer, ticket_id: int) -> TicketDetail:
     """Permission-checked fetch: a ticket the viewer may not see is 'not found'."""
     ticket = (
-        Ticket.objects.select_related(*LIST_RELATED, "lead_assignee", "responsible_department")
+        Ticket.objects.select_related("customer", "org_unit", "category", "owner")
+        .prefetch_related("lead_department", "lead_assignee", "responsible_department")
         .filter(pk=ticket_id)
         .first()
     )

@@ -133,6 +133,8 @@ def _validate(draft: TicketDraft, actor):
         try:
             if timezone.is_naive(value):
                 value = timezone.make_aware(value)
+            # In UTC: PostgreSQL refuses offsets such as +22:31 that Python accepts.
+            value = value.astimezone(dt.UTC)
             in_range = EARLIEST <= value <= LATEST
         except (OverflowError, ValueError):
             in_range = False

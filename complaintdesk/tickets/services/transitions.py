@@ -610,6 +610,8 @@ def ticket_set_agreed_time(*, ticket_id, actor, agreed_time: dt.datetime, note: 
     try:
         if timezone.is_naive(agreed_time):
             agreed_time = timezone.make_aware(agreed_time)
+        # In UTC: PostgreSQL refuses offsets such as +22:31 that Python accepts.
+        agreed_time = agreed_time.astimezone(dt.UTC)
         in_range = _EARLIEST <= agreed_time <= _LATEST
     except (OverflowError, ValueError):
         in_range = False

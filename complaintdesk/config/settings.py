@@ -22,6 +22,8 @@ import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The checkout: node_modules/ (browser assets from npm, see package.json) lives here.
+PROJECT_DIR = Path(os.environ.get("COMPLAINTDESK_ASSETS_DIR", BASE_DIR.parent)).resolve()
 DATA_DIR = Path(os.environ.get("COMPLAINTDESK_DATA_DIR", Path.cwd() / "data")).resolve()
 
 
@@ -80,6 +82,11 @@ INSTALLED_APPS = [
     "complaintdesk.sla",
     "complaintdesk.notifications",
     "complaintdesk.demo",
+    "complaintdesk.web",
+    "complaintdesk.workbench",
+    "complaintdesk.portal",
+    "complaintdesk.reports",
+    "django_htmx",
 ]
 
 MIDDLEWARE = [
@@ -91,6 +98,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -108,6 +116,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "complaintdesk.web.context_processors.navigation",
             ],
         },
     },
@@ -137,7 +146,9 @@ else:
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:home"
+LOGOUT_REDIRECT_URL = "web:login"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -160,6 +171,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Browser libraries installed from the npm registry by scripts/setup (package.json), served by the
+# app under /static/vendor/: no CDN (DESIGN.md; customers run it on intranets).
+STATICFILES_DIRS = [
+    ("vendor/chartjs", PROJECT_DIR / "node_modules" / "chart.js" / "dist"),
+]
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "media/"
 

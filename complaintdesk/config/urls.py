@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from complaintdesk.config.api import api
 from complaintdesk.core.views import healthz
@@ -11,4 +11,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("complaintdesk.portal.urls")),
+    path("dashboard/", include("complaintdesk.reports.urls")),
+    # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
+    path("", include("complaintdesk.workbench.urls")),
+    path("", include("complaintdesk.web.urls")),
 ]

@@ -1,0 +1,6 @@
+"""Dashboard for supervisors and leaders."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reports"
+urlpatterns: list = []

@@ -15,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import polib
@@ -22,7 +23,7 @@ import polib
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "complaintdesk"
 LOCALE = PACKAGE / "locale"
-LOCK = Path(os.environ.get("TMPDIR", "/tmp")) / "complaintdesk-i18n.lock"
+LOCK = Path(tempfile.gettempdir()) / "complaintdesk-i18n.lock"
 
 
 def _po(lang: str) -> polib.POFile:
@@ -32,8 +33,8 @@ def _po(lang: str) -> polib.POFile:
 def _django_admin(*args: str) -> None:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="complaintdesk.config.settings")
     env.setdefault("SECRET_KEY", "i18n-only")
-    env.setdefault("COMPLAINTDESK_DATA_DIR", "/tmp/complaintdesk-i18n")
-    subprocess.run(
+    env.setdefault("COMPLAINTDESK_DATA_DIR", str(Path(tempfile.gettempdir()) / "complaintdesk-i18n"))
+    subprocess.run(  # noqa: S603 - our own interpreter and fixed arguments
         [sys.executable, "-m", "django", *args], cwd=PACKAGE, env=env, check=True
     )
 

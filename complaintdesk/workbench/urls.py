@@ -1,6 +1,9 @@
-"""Staff workbench: worklists, the registration form and the ticket page."""
+"""Staff workbench: worklists (/work/...), the registration form and the ticket page (/tickets/...).
 
-from django.urls import path  # noqa: F401
+Each view module owns its own url patterns, so that the three pages grow independently.
+"""
+
+from complaintdesk.workbench.views import register, ticket, worklists
 
 app_name = "workbench"
-urlpatterns: list = []
+urlpatterns = [*worklists.urlpatterns, *register.urlpatterns, *ticket.urlpatterns]

@@ -723,3 +723,58 @@ def test_odd_offsets_of_an_agreed_time_are_stored_in_utc(org, users, api):
     r = api(users["dispatcher"]).post(f"/tickets/{ticket.pk}/agreed-time", {"agreed_time": odd.isoformat()})
     assert r.status_code == 200, r.content
     assert Ticket.objects.get(pk=ticket.pk).agreed_time == odd
+
+
+def test_closing_a_breached_ticket_resolves_its_ledger_entries(org, users):
+    from complaintdesk.sla.models import LedgerEntry
+    from complaintdesk.sla.services.scan import sla_scan
+
+    make_policy("full", FULL_POLICY)
+    at = local(FRI, "09:00")
+    ticket = register(users, at)
+    late = at + dt.timedelta(minutes=30)  # the 5-minute dispatch deadline is long gone
+    sla_scan(now=late)
+    entries = LedgerEntry.objects.filter(ticket_id=ticket.pk)
+    assert [e.resolved_at for e in entries] == [None]
+    t.ticket_review(ticket_id=ticket.pk, actor=users["dispatcher"], valid=False, reason="重复",
+                    answer="已说明", at=late + dt.timedelta(minutes=1))
+    assert [e.resolved_at for e in entries.all()] == [late + dt.timedelta(minutes=1)]
+
+
+def test_entering_the_missing_year_in_the_admin_recomputes_the_flagged_deadlines(
+        org, users, client, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    make_policy("claims", {"handle": "3 working_days"})
+    ticket = register(users, local("2026-12-29", "10:00"))
+    to_department(users, ticket, local("2026-12-29", "10:00"))
+    assert clocks(ticket)["handle"].calendar_missing
+
+    root = get_user_model().objects.create_superuser(
+        username="root", password="pw-for-tests-1", role="admin", org_unit=org["province"])
+    client.force_login(root)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("admin:sla_calendaryear_add"), {
+            "year": 2027, "holidays": '["2027-01-01"]', "workdays": "[]", "note": "国务院通知",
+        }, follow=True, HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    handle = clocks(ticket)["handle"]
+    assert handle.due_at == local("2027-01-04", "17:30") and not handle.calendar_missing
+
+
+def test_the_recompute_command_reports_what_it_did(org, users):
+    import io
+
+    from django.core.management import call_command
+
+    make_policy("claims", {"handle": "3 working_days"})
+    ticket = register(users, local("2026-12-29", "10:00"))
+    to_department(users, ticket, local("2026-12-29", "10:00"))
+    out = io.StringIO()
+    call_command("sla_recompute", stdout=out)
+    assert "tickets: 1, clocks changed: 0, tickets still without a calendar: 1" in out.getvalue()
+    CalendarYear.objects.create(year=2027, holidays=["2027-01-01"], workdays=[])
+    out = io.StringIO()
+    call_command("sla_recompute", stdout=out)
+    assert "clocks changed: 1, tickets still without a calendar: 0" in out.getvalue()

@@ -9,6 +9,7 @@ import tempfile
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.http import FileResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +29,8 @@ from complaintdesk.sla.models import (
     TicketClock,
 )
 from complaintdesk.sla.selectors import LIST_RELATED, ledger_xlsx_write
+from complaintdesk.sla.services.policies import sla_config_changed
+from complaintdesk.sla.services.recompute import clocks_recompute_missing
 from complaintdesk.sla.vocabulary import EscalationTarget
 from complaintdesk.tickets.admin import ReadOnlyMixin
 
@@ -122,13 +125,30 @@ def _calendar_note() -> str:
 
 
 # No Meta: the admin builds each form for its model and fields (modelform_factory).
+class ConfigAdmin(admin.ModelAdmin):
+    """Calendars, years, overrides and policies are cached per process (sla/services): a save
+    here is seen at once by this process and by the others within SLA_CACHE_SECONDS."""
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)  # after the inline clock rules
+        transaction.on_commit(sla_config_changed)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        transaction.on_commit(sla_config_changed)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        transaction.on_commit(sla_config_changed)
+
+
 class CalendarForm(forms.ModelForm):
     def clean_hours(self):
         return validate_hours(self.cleaned_data.get("hours"))
 
 
 @admin.register(Calendar)
-class CalendarAdmin(admin.ModelAdmin):
+class CalendarAdmin(ConfigAdmin):
     form = CalendarForm
     list_display = ("__str__", "always_open", "is_default", "time_zone", "updated_at")
     list_filter = ("always_open", "is_default")
@@ -165,9 +185,23 @@ class CalendarYearForm(forms.ModelForm):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(ConfigAdmin):
     form = CalendarYearForm
     list_display = ("year", "holiday_count", "workday_count", "note", "updated_at")
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Deadlines that reached into this year were flagged, not guessed: compute them now.
+        # After the commit, so that the recompute (one transaction per ticket) sees the year.
+        transaction.on_commit(lambda: self._recompute(request))
+
+    def _recompute(self, request):
+        done = clocks_recompute_missing(at=timezone.now())
+        if done.tickets:
+            messages.info(request, gettext(
+                "Deadlines recomputed for %(tickets)s tickets (%(clocks)s clocks changed); "
+                "%(still)s tickets still reach into a year without a calendar."
+            ) % {"tickets": done.tickets, "clocks": done.clocks_changed, "still": done.still_missing})
 
     def get_fieldsets(self, request, obj=None):
         return ((None, {"fields": ("year", "holidays", "workdays", "note"),
@@ -192,7 +226,7 @@ class CalendarOverrideForm(forms.ModelForm):
 
 
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(admin.ModelAdmin):
+class CalendarOverrideAdmin(ConfigAdmin):
     form = CalendarOverrideForm
     list_display = ("day", "kind", "org_unit", "note")
     list_filter = ("kind",)
@@ -224,7 +258,7 @@ class ClockRuleInline(admin.StackedInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ConfigAdmin):
     list_display = ("__str__", "kind", "category", "severity", "channel", "priority", "active")
     list_filter = ("active", "kind", "severity", "channel")
     list_select_related = ("category",)

@@ -69,6 +69,7 @@ from complaintdesk.sla.services.calendars import (
     calendar_for_department,
     calendar_for_unit,
 )
+from complaintdesk.sla.services.ledger import ledger_resolve_for_ticket
 from complaintdesk.sla.services.policies import (
     WORKING_UNITS,
     Choice,
@@ -665,6 +666,10 @@ def clocks_on_event(*, ticket, event_type, from_state: str, to_state: str, at: d
     engine = _Engine(ticket, at, clocks)
     engine.run(event, State(to_state) if to_state else None, payload or {})
     engine.save()
+    if to_state and State(to_state) not in OPEN_STATES and State(from_state) in OPEN_STATES:
+        # The ticket is closed: its entries in the complaint ledger are resolved now. A reopened
+        # ticket that breaches again gets new entries (its clocks are a new cycle).
+        ledger_resolve_for_ticket(ticket_id=ticket.pk, at=at)
     ticket_sla_status_refresh(ticket_id=ticket.pk, now=at, clocks=engine.rows, ticket=ticket,
                               store=store_status)
     return engine.rows

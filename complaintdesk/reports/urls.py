@@ -1,6 +1,10 @@
 """Dashboard for supervisors and leaders."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from complaintdesk.reports import views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

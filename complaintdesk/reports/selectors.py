@@ -1,0 +1,231 @@
+"""The dashboard's figures: aggregates done in the database (GROUP BY), scoped to what the
+viewer may see (`visible_tickets`), a fixed handful of queries whatever the number of tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.accounts.roles import Role
+from complaintdesk.core.errors import Forbidden, ValidationFailed
+from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.vocabulary import SlaStatus
+from complaintdesk.tickets.models import TicketEvent
+from complaintdesk.tickets.selectors import visible_tickets
+from complaintdesk.tickets.vocabulary import (
+    OPEN_STATES,
+    Channel,
+    EventType,
+    Kind,
+    Satisfaction,
+    State,
+)
+
+# Supervisors and leaders watch the whole of their org unit; a department head their department.
+DASHBOARD_ROLES = frozenset({Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD, Role.ADMIN})
+DEFAULT_PERIOD_DAYS = 30
+MAX_PERIOD_DAYS = 366
+EARLIEST_DAY = dt.date(1970, 1, 1)
+LATEST_DAY = dt.date(2199, 12, 31)
+
+
+def dashboard_allowed(viewer) -> bool:
+    return bool(getattr(viewer, "is_authenticated", False)) and (
+        viewer.role in DASHBOARD_ROLES or viewer.is_superuser)
+
+
+@dataclass(frozen=True)
+class DashboardFilters:
+    org_unit: str = ""  # code; the unit and its whole subtree
+    date_from: dt.date | None = None  # local (Asia/Shanghai) dates, both included
+    date_to: dt.date | None = None
+
+
+@dataclass
+class Figure:
+    value: str
+    label: str
+    count: int
+    share: float | None = None  # of the total, 0..1, where a share means something
+
+
+@dataclass
+class DepartmentRow:
+    id: int | None  # None: no department holds it yet (at the centre)
+    code: str
+    label: str
+    open: int = 0
+    at_risk: int = 0
+    overdue: int = 0
+
+
+@dataclass
+class Dashboard:
+    today: dt.date
+    date_from: dt.date
+    date_to: dt.date
+    org_unit: OrgUnit | None
+    org_units: list[OrgUnit]  # the choices of the org-unit filter (within the viewer's scope)
+    intake_today: int = 0
+    intake_today_by_channel: list[Figure] = field(default_factory=list)
+    intake_today_by_kind: list[Figure] = field(default_factory=list)
+    open_total: int = 0
+    at_risk_total: int = 0
+    overdue_total: int = 0
+    open_by_state: list[Figure] = field(default_factory=list)
+    open_by_department: list[DepartmentRow] = field(default_factory=list)
+    satisfaction: list[Figure] = field(default_factory=list)
+    callbacks: int = 0
+    trend: list[Figure] = field(default_factory=list)  # one per day of the period, oldest first
+    intake_in_period: int = 0
+
+
+def _local_tz():
+    # The organisation's time zone (settings.TIME_ZONE, Asia/Shanghai), not the browser's.
+    return timezone.get_default_timezone()
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    return timezone.localtime(now or timezone.now(), _local_tz()).date()
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=_local_tz())
+
+
+def _check_period(f: DashboardFilters, today: dt.date) -> tuple[dt.date, dt.date]:
+    date_to = f.date_to or (today if f.date_from is None
+                            else min(today, f.date_from + dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1)))
+    date_from = f.date_from or (date_to - dt.timedelta(days=DEFAULT_PERIOD_DAYS - 1))
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise ValidationFailed.on(name, _("Enter a date between 1970 and 2200."))
+    if date_from > date_to:
+        raise ValidationFailed.on("date_to", _("The end date must not be before the start date."))
+    if (date_to - date_from).days + 1 > MAX_PERIOD_DAYS:
+        raise ValidationFailed.on("date_to", _("Choose a period of at most 366 days."))
+    return date_from, date_to
+
+
+def _scope_units(viewer) -> list[OrgUnit]:
+    """The org units the viewer may narrow the dashboard to: their unit's subtree (everything
+    for an administrator). One query."""
+    units = OrgUnit.objects.order_by("path")
+    if viewer.role != Role.ADMIN and not viewer.is_superuser:
+        if not viewer.org_unit_id:
+            return []
+        units = units.filter(path__startswith=viewer.org_unit.path)
+    return list(units)
+
+
+def _labelled(enum, counts: dict[str, int], total: int | None = None) -> list[Figure]:
+    """Every value of the enum in its declared order (zeros included: a table that keeps its
+    rows is easier to compare day to day), then values the enum no longer has."""
+    rows = []
+    for member in enum:
+        n = counts.get(member.value, 0)
+        rows.append(Figure(member.value, str(member.label), n, (n / total) if total else None))
+    for value, n in counts.items():
+        if value not in {m.value for m in enum}:
+            rows.append(Figure(value, value, n, (n / total) if total else None))
+    return rows
+
+
+def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
+                  now: dt.datetime | None = None) -> Dashboard:
+    """The dashboard as `viewer` may see it. Seven queries (the viewer's org unit, the unit
+    choices, departments, today's intake, the open tickets, callbacks, the daily intake),
+    whatever the number of tickets."""
+    if not dashboard_allowed(viewer):
+        raise Forbidden(_("The dashboard is for supervisors, leaders and department heads."))
+    f = filters or DashboardFilters()
+    today = local_today(now)
+    date_from, date_to = _check_period(f, today)
+
+    units = _scope_units(viewer)
+    unit = None
+    tickets = visible_tickets(viewer)
+    if f.org_unit:
+        unit = next((u for u in units if u.code == f.org_unit), None)
+        if unit is None:
+            raise ValidationFailed.on("org_unit", _("Choose an org unit from the list."))
+        # A join on the path prefix, as visible_tickets does for the viewer's own scope.
+        tickets = tickets.filter(org_unit__path__startswith=unit.path)
+
+    board = Dashboard(today=today, date_from=date_from, date_to=date_to, org_unit=unit, org_units=units)
+
+    # Today's intake, by channel and kind: one GROUP BY over today's rows (created_at index).
+    start, end = _day_start(today), _day_start(today + dt.timedelta(days=1))
+    by_channel: dict[str, int] = {}
+    by_kind: dict[str, int] = {}
+    for row in (tickets.filter(created_at__gte=start, created_at__lt=end)
+                .order_by().values("channel", "kind").annotate(n=Count("id"))):
+        by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
+        by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
+    board.intake_today = sum(by_channel.values())
+    board.intake_today_by_channel = _labelled(Channel, by_channel, board.intake_today)
+    board.intake_today_by_kind = _labelled(Kind, by_kind, board.intake_today)
+
+    # Open tickets by state × holding department × deadline status: one GROUP BY.
+    by_state: dict[str, int] = {}
+    by_dept: dict[int | None, DepartmentRow] = {}
+    for row in (tickets.filter(state__in=sorted(OPEN_STATES))
+                .order_by().values("state", "lead_department_id", "sla_status").annotate(n=Count("id"))):
+        n = row["n"]
+        by_state[row["state"]] = by_state.get(row["state"], 0) + n
+        dept = by_dept.setdefault(row["lead_department_id"], DepartmentRow(row["lead_department_id"], "", ""))
+        dept.open += n
+        if row["sla_status"] == SlaStatus.AT_RISK:
+            dept.at_risk += n
+        elif row["sla_status"] == SlaStatus.OVERDUE:
+            dept.overdue += n
+    board.open_total = sum(by_state.values())
+    board.at_risk_total = sum(d.at_risk for d in by_dept.values())
+    board.overdue_total = sum(d.overdue for d in by_dept.values())
+    board.open_by_state = [c for c in _labelled(State, by_state, board.open_total) if c.value in OPEN_STATES]
+    # Departments are few (tens): all of them in one query, rather than an IN list whose
+    # emptiness would change the query count.
+    departments = {d.pk: d for d in Department.objects.only("id", "code", "name", "name_en")}
+    for dept_id, row in by_dept.items():
+        if dept_id is None:
+            row.label = str(_("Not dispatched (at the centre)"))
+        elif dept_id in departments:
+            row.code, row.label = departments[dept_id].code, departments[dept_id].display_name
+        else:
+            row.label = f"#{dept_id}"
+    board.open_by_department = sorted(by_dept.values(), key=lambda r: (-r.open, r.id is None, r.label))
+
+    # Callback outcomes over the period, from the event log (the ticket's own field is wiped
+    # when a dissatisfied customer's case is reopened). Scoped through the visible tickets.
+    p_start, p_end = _day_start(date_from), _day_start(date_to + dt.timedelta(days=1))
+    by_outcome: dict[str, int] = {}
+    for row in (TicketEvent.objects.filter(type=EventType.CALLED_BACK, created_at__gte=p_start,
+                                           created_at__lt=p_end, ticket__in=tickets.values("id"))
+                .annotate(outcome=KeyTextTransform("satisfaction", "payload"))
+                .order_by().values("outcome").annotate(n=Count("id"))):
+        by_outcome[row["outcome"] or ""] = by_outcome.get(row["outcome"] or "", 0) + row["n"]
+    by_outcome.pop("", None)
+    board.callbacks = sum(by_outcome.values())
+    board.satisfaction = _labelled(Satisfaction, by_outcome, board.callbacks)
+
+    # Daily intake over the period, by local (Asia/Shanghai) date.
+    per_day = {
+        row["day"]: row["n"]
+        for row in (tickets.filter(created_at__gte=p_start, created_at__lt=p_end)
+                    .annotate(day=TruncDate("created_at", tzinfo=_local_tz()))
+                    .order_by().values("day").annotate(n=Count("id")))
+    }
+    days = (date_to - date_from).days + 1
+    board.trend = [
+        Figure(d.isoformat(), d.isoformat(), per_day.get(d, 0))
+        for d in (date_from + dt.timedelta(days=i) for i in range(days))
+    ]
+    board.intake_in_period = sum(c.count for c in board.trend)
+    return board
+

@@ -144,6 +144,40 @@ def test_concurrent_enqueue_with_one_key_creates_one_message():
     assert Message.objects.count() == 1
 
 
+def _in_app_item(key, user, **overrides):
+    return {"dedupe_key": key, "template": "escalated", "recipient_user": user,
+            "context": _escalated_context(**overrides)}
+
+
+@pytest.mark.django_db
+def test_enqueue_many_adds_each_key_once_in_a_fixed_number_of_queries(users):
+    from complaintdesk.notifications.services import message_enqueue_many
+
+    agent = users["intake_agent"]
+    message_enqueue(channel="in_app", **_in_app_item("old", agent))
+    for size in (3, 30):
+        items = [_in_app_item(f"b{size}-{i}", agent) for i in range(size)]
+        items += [_in_app_item("old", agent), _in_app_item(f"b{size}-0", agent)]  # taken; twice
+        with CaptureQueriesContext(connection) as queries:
+            assert message_enqueue_many(items, channel="in_app") == size
+        assert len(queries) <= 3, [q["sql"] for q in queries]
+    assert Message.objects.count() == 1 + 3 + 30
+    assert message_enqueue_many([_in_app_item("b3-1", agent)], channel="in_app") == 0
+    rendered = Message.objects.get(dedupe_key="b3-1")
+    assert rendered.status == "sent" and rendered.body and rendered.recipient_user_id == agent.pk
+
+
+@pytest.mark.django_db
+def test_enqueue_many_refuses_a_bad_item_and_adds_nothing(users):
+    from complaintdesk.notifications.services import message_enqueue_many
+
+    items = [_in_app_item("good", users["intake_agent"]), _in_app_item("bad", None)]
+    with pytest.raises(ValidationFailed) as caught:
+        message_enqueue_many(items, channel="in_app")
+    assert caught.value.fields[0].field == "recipient_user"
+    assert Message.objects.count() == 0
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("kwargs,field", [
     ({"template": "no_such_template"}, "template"),

@@ -59,6 +59,46 @@ def message_enqueue(*, dedupe_key: str, template: str, context: dict, channel: s
     `outbox_send_due`. The context is checked against the template when it is rendered: a
     missing key fails that one message (with the reason in last_error), not the caller.
     """
+    message = _build(dedupe_key=dedupe_key, template=template, context=context, channel=channel,
+                     recipient_user=recipient_user, to_phone=to_phone, to_email=to_email,
+                     language=language, now=timezone.now())
+    if Message.objects.filter(dedupe_key=message.dedupe_key).exists():
+        return None  # the common repeat, without provoking an IntegrityError
+    try:
+        with transaction.atomic():
+            message.save(force_insert=True)
+    except IntegrityError:
+        # A concurrent twin committed first (PostgreSQL waits for it, SQLite's IMMEDIATE
+        # transaction too); anything else is a real error.
+        if Message.objects.filter(dedupe_key=message.dedupe_key).exists():
+            return None
+        raise
+    return message
+
+
+def message_enqueue_many(items: list[dict], *, channel: str) -> int:
+    """Add a batch of messages (each a dict of `message_enqueue`'s arguments but the channel)
+    with one read and one INSERT … ON CONFLICT DO NOTHING, whatever the batch's size: the
+    deadline scan's batches enqueue thousands at once, where one savepoint per message cost
+    most of the scan's time. The same guarantees as `message_enqueue`: a dedupe key already
+    taken, twice in the batch or by a concurrent twin adds nothing. Returns how many were new
+    to this call's view (a twin committing in between is not subtracted)."""
+    now = timezone.now()
+    built: dict[str, Message] = {}
+    for item in items:
+        message = _build(channel=channel, now=now, **item)
+        built.setdefault(message.dedupe_key, message)
+    if not built:
+        return 0
+    taken = set(Message.objects.filter(dedupe_key__in=list(built)).values_list("dedupe_key", flat=True))
+    fresh = [m for key, m in built.items() if key not in taken]
+    Message.objects.bulk_create(fresh, batch_size=500, ignore_conflicts=True)
+    return len(fresh)
+
+
+def _build(*, dedupe_key: str, template: str, context: dict, channel: str, recipient_user=None,
+           to_phone: str = "", to_email: str = "", language: str = "", now: dt.datetime) -> Message:
+    """A checked, unsaved message (in-app ones rendered and `sent`)."""
     key = (dedupe_key or "").strip()
     if not key or len(key) > 200:
         raise ValidationFailed.on("dedupe_key", _("Give a key of 1 to 200 characters."))
@@ -77,10 +117,6 @@ def message_enqueue(*, dedupe_key: str, template: str, context: dict, channel: s
     language = _language(language)
     context = _json_context(context)
     to_phone, to_email = _recipient(channel, recipient_user, to_phone, to_email)
-
-    if Message.objects.filter(dedupe_key=key).exists():
-        return None  # the common repeat, without provoking an IntegrityError
-    now = timezone.now()
     message = Message(
         dedupe_key=key, channel=channel, template=template, context=context, language=language,
         recipient_user=recipient_user, to_phone=to_phone, to_email=to_email, created_at=now,
@@ -88,15 +124,6 @@ def message_enqueue(*, dedupe_key: str, template: str, context: dict, channel: s
     )
     if channel == MessageChannel.IN_APP:
         _render_in_app(message, now)
-    try:
-        with transaction.atomic():
-            message.save(force_insert=True)
-    except IntegrityError:
-        # A concurrent twin committed first (PostgreSQL waits for it, SQLite's IMMEDIATE
-        # transaction too); anything else is a real error.
-        if Message.objects.filter(dedupe_key=key).exists():
-            return None
-        raise
     return message
 
 

@@ -41,7 +41,7 @@ from django.utils import timezone
 from complaintdesk.accounts.models import User
 from complaintdesk.accounts.roles import Role
 from complaintdesk.notifications.services import (
-    message_enqueue,
+    message_enqueue_many,
     outbox_requeue_stale,
     outbox_send_due,
 )
@@ -325,8 +325,7 @@ def _stamp(clock: TicketClock) -> int:
 def _enqueue(outgoing: list[dict]) -> None:
     """The batch's messages into the outbox, in the batch's transaction (they exist if and
     only if the batch commits). Staff are told in-app; the dedupe key makes a repeat a no-op."""
-    for item in outgoing:
-        message_enqueue(channel=IN_APP, **item)
+    message_enqueue_many(outgoing, channel=IN_APP)
 
 
 def _per_clock(values: dict[int, dt.datetime | None]):

@@ -17,10 +17,9 @@ the burst will breach (what the dossier reads).
 2. Breach burst: --due clocks (default 10,000) are made due (deadline 5 minutes ago, warning
    already given, level 2 of the ladder a day away) and one `sla_scan(now)` processes them:
    breaches/s, and the CPU the app and its PostgreSQL backend used (the bench machine is
-   shared: CPU per breach says more than the wall clock when others are busy). Two what-ifs
-   show where the time goes: the messages inserted in bulk (a prototype here, not in the
-   app: notifications' `message_enqueue` takes one message at a time) and no messages at
-   all. Then two worker processes at once. Each round starts from the same state (ledger,
+   shared: CPU per breach says more than the wall clock when others are busy). A what-if
+   shows where the time goes: no messages at all (the scan's own work). Then two worker
+   processes at once. Each round starts from the same state (ledger,
    dossiers, messages deleted; clocks reset).
 """
 
@@ -233,7 +232,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def burst_one_process(n: int, profile: bool, bulk_what_if: str = "") -> dict:
+def burst_one_process(n: int, profile: bool, what_if: str = "") -> dict:
     from django.db import connection
     from django.utils import timezone
 
@@ -241,9 +240,7 @@ def burst_one_process(n: int, profile: bool, bulk_what_if: str = "") -> dict:
     from complaintdesk.sla.services.scan import sla_scan
 
     real_enqueue = scan._enqueue
-    if bulk_what_if == "bulk":
-        scan._enqueue = bulk_enqueue_what_if
-    elif bulk_what_if == "none":
+    if what_if == "none":
         scan._enqueue = lambda outgoing: None  # what-if: the scan's own work alone
 
     now = make_due(n)
@@ -279,29 +276,6 @@ def burst_one_process(n: int, profile: bool, bulk_what_if: str = "") -> dict:
             "app_cpu_s": round(app_cpu, 2), "db_cpu_s": round(db_cpu, 2),
             "per_cpu_second": round(n / (app_cpu + db_cpu)), "messages": messages, "queries": queries, "queries_per_breach": round(queries / n, 2),
             "now": now.isoformat()}
-
-
-def bulk_enqueue_what_if(outgoing: list[dict]) -> None:
-    """WHAT-IF, bench only: the batch's in-app messages rendered as message_enqueue renders
-    them and inserted in one INSERT … ON CONFLICT (dedupe_key) DO NOTHING — what a
-    `message_enqueue_many` in notifications/services.py could do. Not used by the app."""
-    from django.conf import settings
-    from django.core.serializers.json import DjangoJSONEncoder
-    from django.utils import timezone
-
-    from complaintdesk.notifications.models import Message
-    from complaintdesk.notifications.templates import render
-
-    now = timezone.now()
-    rows = []
-    for item in outgoing:
-        context = json.loads(json.dumps(item["context"], cls=DjangoJSONEncoder))
-        subject, body = render(template=item["template"], context=context, language=settings.LANGUAGE_CODE)
-        rows.append(Message(dedupe_key=item["dedupe_key"], channel="in_app", template=item["template"],
-                            context=context, language=settings.LANGUAGE_CODE,
-                            recipient_user=item["recipient_user"], subject=subject[:255], body=body,
-                            status="sent", created_at=now, sent_at=now, next_attempt_at=None))
-    Message.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 CHILD = r"""
@@ -359,7 +333,7 @@ def main(argv=None) -> None:
     ap.add_argument("--profile", action="store_true", help="cProfile the one-process burst")
     ap.add_argument("--no-two-processes", action="store_true")
     ap.add_argument("--no-what-if", action="store_true",
-                    help="skip the what-if bursts (bulk message insert, a bench-only prototype; no messages)")
+                    help="skip the what-if burst without messages")
     ap.add_argument("--quiet-wait", type=float, default=60, help="seconds to wait for a quiet machine")
     args = ap.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -394,11 +368,7 @@ def main(argv=None) -> None:
     ]
     if not args.no_what_if:
         wait_for_quiet(args.quiet_wait)
-        what_if = burst_one_process(args.due, False, bulk_what_if="bulk")
-        result["burst_what_if_bulk_messages"] = what_if
-        rows.append(_burst_row("what-if: bulk message insert, 1 process", what_if))
-        wait_for_quiet(args.quiet_wait)
-        alone = burst_one_process(args.due, False, bulk_what_if="none")
+        alone = burst_one_process(args.due, False, what_if="none")
         result["burst_what_if_no_messages"] = alone
         rows.append(_burst_row("what-if: no messages (the scan's own work), 1 process", alone))
     if not args.no_two_processes:

@@ -1,3 +1,231 @@
-"""(being built)"""
+"""The registration form (/tickets/new/): register a ticket (受理) from any channel.
 
-urlpatterns: list = []
+Choose the kind, search the kind's category tree, fill the category's required elements
+(shown as soon as it is chosen, htmx partial), the customer and the complaint. Phone numbers
+are checked as typed; the customer's earlier tickets (that the viewer may see) appear as soon
+as their number is valid, which is also the repeat-complaint hint. A hidden idempotency key
+makes a double submit register one ticket. Without JS the form still works: the elements of
+the chosen category appear after the first submit, with the reason at each field.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.utils.translation import gettext as _g
+from django.views.decorators.http import require_GET, require_http_methods
+
+from complaintdesk.accounts.roles import Role
+from complaintdesk.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from complaintdesk.core.i18n import pick
+from complaintdesk.core.phones import display_phone, normalize_phone
+from complaintdesk.taxonomy.models import ElementType
+from complaintdesk.tickets.services import attachments as attachment_services
+from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
+from complaintdesk.tickets.vocabulary import Action, Kind, State
+from complaintdesk.tickets.workflow import role_may
+from complaintdesk.workbench import forms as f
+from complaintdesk.workbench import selectors
+
+ELEMENT_PREFIX = "el_"
+
+
+def _may_resolve_on_spot(user, kind: str) -> bool:
+    try:
+        return role_may(Role(user.role), Kind(kind), State.REGISTERED, Action.RESOLVE_ON_SPOT)
+    except ValueError:
+        return False
+
+
+def _element_inputs(chosen, values: dict, errors: dict) -> list[dict]:
+    """One input per required element, with the right type, value and error."""
+    rows = []
+    for e in chosen.elements if chosen else []:
+        name = f"{ELEMENT_PREFIX}{e.key}"
+        rows.append({
+            "element": e, "name": name, "id": f"id_{name}", "type": e.type,
+            "value": values.get(name, ""), "error": errors.get(name, ""),
+            "choices": [(c.get("value"), _choice_label(c)) for c in e.choices or []]
+            if e.type == ElementType.CHOICE else [],
+        })
+    return rows
+
+
+def _choice_label(choice: dict) -> str:
+    return pick(choice.get("label", ""), choice.get("label_en", "")) or str(choice.get("value"))
+
+
+def _context(request, form, *, kind: str, category: str, query: str, element_values: dict,
+             element_errors: dict, history=None, phone_message: str = "") -> dict:
+    chosen = selectors.category_with_elements(code=category, kind=kind)
+    return {
+        "nav_active": "register",
+        "form": form,
+        "kind": kind,
+        "query": query,
+        "category": category if chosen else "",
+        "chosen": chosen,
+        "options": selectors.category_options(kind=kind, query=query),
+        "elements": _element_inputs(chosen, element_values, element_errors),
+        "may_resolve": any(_may_resolve_on_spot(request.user, k) for k in Kind),
+        "history": history,
+        "element_errors": element_errors,
+        "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def register(request):
+    if request.method == "GET":
+        form = f.RegisterForm(initial={
+            "kind": Kind.COMPLAINT.value, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
+        return render(request, "workbench/register.html", _context(
+            request, form, kind=Kind.COMPLAINT.value, category="", query="",
+            element_values={}, element_errors={}))
+
+    form = f.RegisterForm(request.POST)
+    kind = request.POST.get("kind", "")
+    category = request.POST.get("category", "")
+    query = request.POST.get("category_q", "")
+    chosen = selectors.category_with_elements(code=category, kind=kind)
+    element_values = {k: v for k, v in request.POST.items() if k.startswith(ELEMENT_PREFIX)}
+    element_errors: dict[str, str] = {}
+    files = request.FILES.getlist("attachments")
+
+    if form.is_valid():
+        data = form.cleaned_data
+        key = data["idempotency_key"] or ""
+        answer = (data["resolve_on_spot"] or "").strip()
+        if answer and not _may_resolve_on_spot(request.user, kind):
+            form.add_error("resolve_on_spot", _g("This ticket cannot be resolved on the spot by you; "
+                                                 "leave this empty and register it."))
+        uploads = []
+        for upload in files:
+            content = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
+            try:
+                # The service's own checks, before anything is registered: a refused file
+                # refuses the submission, and nothing is half-stored.
+                attachment_services._check(upload.name, content)  # noqa: SLF001
+            except ValidationFailed as exc:
+                for item in exc.fields:
+                    form.add_error(None, f"{upload.name}: {item.reason}")
+            uploads.append((upload.name, content))
+        if not form.errors:
+            draft = TicketDraft(
+                kind=kind, category=category, channel=data["channel"], title=data["title"],
+                description=data["description"], phone=data["phone"],
+                customer_name=data["customer_name"], contact_phone=data["contact_phone"],
+                product=data["product"], severity=data["severity"] or "", special=data["special"],
+                elements={e.key: element_values.get(f"{ELEMENT_PREFIX}{e.key}", "")
+                          for e in (chosen.elements if chosen else [])},
+            )
+            try:
+                ticket, created = ticket_register(actor=request.user, draft=draft,
+                                                  idempotency_key=key, resolve_on_spot=answer)
+            except ValidationFailed as exc:
+                for item in exc.fields:
+                    if item.field.startswith("elements."):
+                        element_errors[ELEMENT_PREFIX + item.field.split(".", 1)[1]] = str(item.reason)
+                    elif item.field in form.fields:
+                        form.add_error(item.field, str(item.reason))
+                    else:
+                        form.add_error(None, str(item.reason))
+            except (Conflict, Forbidden) as exc:
+                form.add_error("resolve_on_spot", str(exc.message))
+            else:
+                return _registered(request, ticket, created, uploads)
+
+    return render(request, "workbench/register.html", _context(
+        request, form, kind=kind, category=category, query=query,
+        element_values=element_values, element_errors=element_errors,
+        history=_history(request, request.POST.get("phone", ""))), status=422)
+
+
+def _registered(request, ticket, created: bool, uploads):
+    if not created:
+        messages.info(request, _g("This ticket was already registered as %(number)s.") % {
+            "number": ticket.number})
+        return redirect("workbench:ticket", ticket_id=ticket.pk)
+    refused = []
+    for name, content in uploads:
+        try:
+            attachment_services.attachment_add(ticket_id=ticket.pk, actor=request.user,
+                                               name=name, data=content)
+        except DomainError as exc:
+            refused.append(f"{name}: {exc.message}")
+    messages.success(request, _g("Ticket %(number)s registered.") % {"number": ticket.number})
+    for line in refused:
+        messages.warning(request, _g("Not attached: %(reason)s") % {"reason": line})
+    return redirect("workbench:ticket", ticket_id=ticket.pk)
+
+
+def _history(request, raw: str):
+    try:
+        phone = normalize_phone(raw)
+    except ValidationFailed:
+        return None
+    return selectors.customer_history(viewer=request.user, phone=phone)
+
+
+# -- htmx partials -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def categories(request):
+    """The category list of a kind, filtered by the search words; changing the kind also
+    empties the elements (out-of-band swap)."""
+    kind = request.GET.get("kind", "")
+    return render(request, "workbench/_register_categories.html", {
+        "options": selectors.category_options(kind=kind, query=request.GET.get("category_q", "")),
+        "category": request.GET.get("category", ""),
+        "reset_elements": request.headers.get("HX-Trigger-Name") == "kind",
+    })
+
+
+@login_required
+@require_GET
+def elements(request):
+    """The chosen category's required elements, keeping values already typed under the same
+    key (elements inherited from a parent category)."""
+    kind = request.GET.get("kind", "")
+    chosen = selectors.category_with_elements(code=request.GET.get("category", ""), kind=kind)
+    values = {k: v for k, v in request.GET.items() if k.startswith(ELEMENT_PREFIX)}
+    return render(request, "workbench/_register_elements.html", {
+        "chosen": chosen, "elements": _element_inputs(chosen, values, {}),
+    })
+
+
+@login_required
+@require_GET
+def phone_check(request):
+    """Check a phone number as it is typed; for the customer's number also show their
+    earlier tickets (out-of-band swap into #customer-history)."""
+    name = request.GET.get("field", "phone")
+    raw = (request.GET.get(name) or "").strip()
+    context = {"field": name, "raw": raw, "ok": False, "message": "", "history": None,
+               "with_history": name == "phone"}
+    if raw:
+        try:
+            e164 = normalize_phone(raw, field=name)
+        except ValidationFailed as exc:
+            context["message"] = str(exc.fields[0].reason)
+        else:
+            context.update(ok=True, message=_g("Valid number: %(number)s") % {"number": display_phone(e164)})
+            if name == "phone":
+                context["history"] = selectors.customer_history(viewer=request.user, phone=e164)
+    return render(request, "workbench/_register_phone.html", context)
+
+
+urlpatterns = [
+    path("tickets/new/", register, name="register"),
+    path("tickets/new/categories/", categories, name="register_categories"),
+    path("tickets/new/elements/", elements, name="register_elements"),
+    path("tickets/new/phone/", phone_check, name="register_phone"),
+]

@@ -1,3 +1,413 @@
-"""(being built)"""
+"""The ticket page (/tickets/<id>/) and its actions.
 
-urlpatterns: list = []
+The page shows only the actions the viewer may take now (`allowed_actions` of the workflow,
+the guards the API uses); each is a small form posting to its own endpoint
+(/tickets/<id>/<action>/), which calls the one service function of that action. Every form
+carries the version the page was rendered with: when someone else acted first the service
+refuses (Conflict) and the viewer gets a plain message and the page as it now is.
+
+With htmx a form swaps the page's main section (#ticket-main); without JS it is POST →
+redirect → GET, and a form with errors is shown again with what was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
+from complaintdesk.core.i18n import pick
+from complaintdesk.core.phones import display_phone
+from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
+from complaintdesk.tickets import selectors as ticket_selectors
+from complaintdesk.tickets.services import attachments as attachment_services
+from complaintdesk.tickets.services import transitions as t
+from complaintdesk.tickets.vocabulary import (
+    Action,
+    AssignmentRole,
+    Cause,
+    Channel,
+    EventType,
+    Kind,
+    Resolution,
+    Satisfaction,
+    Severity,
+    State,
+)
+from complaintdesk.workbench import forms as f
+from complaintdesk.workbench import selectors
+
+# -- the actions: form, service call -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    action: Action
+    form: type[f.ActionForm]
+    service: Callable
+    fixed: dict = field(default_factory=dict)  # arguments the endpoint itself decides
+    versioned: bool = True  # urge and supervise repeat by nature: no version check
+    style: str = ""  # "primary" for the action that moves the ticket on, "danger" to refuse
+
+    @property
+    def slug(self) -> str:
+        return self.action.value.replace("_", "-")
+
+    def call(self, *, ticket_id: int, actor, data: dict, version: int | None):
+        kwargs = {**data, **self.fixed}
+        if self.versioned:
+            kwargs["expected_version"] = version
+        return self.service(ticket_id=ticket_id, actor=actor, **kwargs)
+
+
+A = Action
+_SPECS = [
+    ActionSpec(A.REVIEW_VALID, f.ReviewValidForm, t.ticket_review, {"valid": True}, style="primary"),
+    ActionSpec(A.REVIEW_INVALID, f.ReviewInvalidForm, t.ticket_review, {"valid": False}, style="danger"),
+    ActionSpec(A.RESOLVE_ON_SPOT, f.AnswerForm, t.ticket_resolve_on_spot),
+    ActionSpec(A.DISPATCH, f.DispatchForm, t.ticket_dispatch, style="primary"),
+    ActionSpec(A.ACKNOWLEDGE, f.EmptyForm, t.ticket_acknowledge, style="primary"),
+    ActionSpec(A.SUBMIT_PLAN, f.PlanForm, t.ticket_submit_plan, style="primary"),
+    ActionSpec(A.APPROVE_PLAN, f.NoteForm, t.ticket_approve_plan, {"approve": True}, style="primary"),
+    ActionSpec(A.REJECT_PLAN, f.RequiredNoteForm, t.ticket_approve_plan, {"approve": False}, style="danger"),
+    ActionSpec(A.HANDLE, f.HandleForm, t.ticket_handle, style="primary"),
+    ActionSpec(A.AUDIT_APPROVE, f.NoteForm, t.ticket_audit, {"approve": True}, style="primary"),
+    ActionSpec(A.AUDIT_REJECT, f.RequiredNoteForm, t.ticket_audit, {"approve": False}, style="danger"),
+    ActionSpec(A.REPLY, f.ReplyForm, t.ticket_reply, style="primary"),
+    ActionSpec(A.CALLBACK, f.CallbackForm, t.ticket_callback, style="primary"),
+    ActionSpec(A.CLOSE, f.ReasonForm, t.ticket_close),
+    ActionSpec(A.ARCHIVE, f.EmptyForm, t.ticket_archive),
+    ActionSpec(A.REOPEN, f.ReasonForm, t.ticket_reopen),
+    ActionSpec(A.TRANSFER, f.TransferForm, t.ticket_transfer),
+    ActionSpec(A.RETURN, f.ReasonForm, t.ticket_return, style="danger"),
+    ActionSpec(A.CO_HANDLE, f.CoHandleForm, t.ticket_co_handle),
+    ActionSpec(A.ASSIST_INPUT, f.AssistForm, t.ticket_assist_input, style="primary"),
+    ActionSpec(A.REPORT_PROGRESS, f.ProgressForm, t.ticket_report_progress),
+    ActionSpec(A.REQUEST_INFO, f.QuestionForm, t.ticket_request_info),
+    ActionSpec(A.INFO_RECEIVED, f.InfoReceivedForm, t.ticket_info_received),
+    ActionSpec(A.SET_AGREED_TIME, f.AgreedTimeForm, t.ticket_set_agreed_time),
+    ActionSpec(A.URGE, f.NoteForm, t.ticket_urge, versioned=False),
+    ActionSpec(A.SUPERVISE, f.NoteForm, t.ticket_supervise, versioned=False),
+]
+ACTIONS: dict[str, ActionSpec] = {s.slug: s for s in _SPECS}
+ORDER = {s.action.value: i for i, s in enumerate(_SPECS)}
+assert set(ORDER) == {a.value for a in Action}, "every workflow action needs a form"
+
+
+# -- presentation of what the selectors read ----------------------------------------------------
+
+
+def _duration(seconds: int) -> str:
+    minutes = abs(int(seconds)) // 60
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _g("%(d)d d %(h)d h") % {"d": days, "h": hours}
+    if hours:
+        return _g("%(h)d h %(m)d min") % {"h": hours, "m": mins}
+    return _g("%(m)d min") % {"m": mins}
+
+
+def _parse(value):
+    if not value:
+        return None
+    try:
+        return dt.datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _label(enum, value) -> str:
+    try:
+        return str(enum(value).label)
+    except ValueError:
+        return str(value or "")
+
+
+def _rule_text(rule: str | None) -> str:
+    text = rule or ""
+    for unit in DurationUnit:
+        text = text.replace(unit.value, str(unit.label))
+    return text.replace("daily_at", _g("daily at")).replace("after", _g("after"))
+
+
+def _clock_rows(clocks, now) -> list[dict]:
+    rows = []
+    for c in clocks:
+        status, left = "ok", ""
+        if c.state == ClockState.MISSED or (c.remaining_seconds is not None and c.remaining_seconds < 0):
+            status = "overdue"
+        elif c.state == ClockState.RUNNING and c.warn_at is not None and c.warn_at <= now:
+            status = "at-risk"
+        elif c.state == ClockState.PAUSED:
+            status = "paused"
+        elif c.state == ClockState.MET:
+            status = "met"
+        if c.state == ClockState.RUNNING and c.remaining_seconds is not None:
+            if c.remaining_seconds < 0:
+                left = _g("overdue by %(time)s") % {"time": _duration(c.remaining_seconds)}
+            else:
+                left = _g("%(time)s left") % {"time": _duration(c.remaining_seconds)}
+        if c.remaining_working_minutes is not None and c.state in (ClockState.RUNNING, ClockState.PAUSED):
+            working = _g("%(time)s of working time left") % {
+                "time": _duration(max(c.remaining_working_minutes, 0) * 60)}
+            left = f"{left} ({working})" if left else working
+        e = c.explanation or {}
+        calendar = e.get("calendar") or {}
+        policy = e.get("policy") or {}
+        rows.append({
+            "clock": c.clock, "label": _label(ClockType, c.clock), "cycle": c.cycle,
+            "state": c.state, "state_label": _label(ClockState, c.state), "status": status,
+            "due_at": c.due_at, "left": left, "calendar_missing": c.calendar_missing,
+            "escalation_level": c.escalation_level,
+            "explain": {
+                "policy": pick(policy.get("name", ""), policy.get("name_en", "")) if policy else "",
+                "rule": _rule_text(e.get("rule")),
+                "calendar": pick(calendar.get("name", ""), calendar.get("name_en", "")),
+                "always_open": calendar.get("always_open"),
+                "hours": [f"{a}–{b}" for a, b in calendar.get("hours") or []],
+                "time_zone": calendar.get("time_zone", ""),
+                "start": _parse(e.get("start")),
+                "from_first_report": e.get("start_basis") == "first_report",
+                "pauses": [(_parse(p.get("from")), _parse(p.get("to"))) for p in e.get("pauses") or []],
+                "agreed_time": _parse(e.get("agreed_time")),
+                "kept": bool(e.get("kept_from")),
+                "missing_years": e.get("missing_years") or [],
+            },
+        })
+    return rows
+
+
+# Payload keys shown in the timeline, with their labels; the rest (ids, codes already shown
+# elsewhere) stays in the log.
+_PAYLOAD_LABELS = {
+    "department": _("Department"), "departments": _("Departments"), "assignee": _("Staff account"),
+    "from_department": _("From department"), "reason": _("Reason"), "note": _("Note"),
+    "answer": _("Answer"), "text": _("Text"), "notes": _("Handling notes"), "plan": _("Plan"),
+    "question": _("Question"), "cause": _("Cause"), "satisfaction": _("Satisfaction"),
+    "severity": _("Severity"), "special": _("Special case"), "partial": _("Partly done"),
+    "outcome": _("Outcome"), "responsible_department": _("Responsible department"),
+    "responsible_person": _("Responsible person"), "customer_accepts": _("Customer accepts"),
+    "agreed_time": _("Agreed time"), "name": _("File name"), "channel": _("Channel"),
+}
+
+
+def _payload_value(key, value, departments):
+    if isinstance(value, bool):
+        return _g("Yes") if value else _g("No")
+    if key in ("department", "from_department", "responsible_department"):
+        return selectors.department_name(departments, value)
+    if key == "departments":
+        return "、".join(selectors.department_name(departments, v) for v in value or [])
+    if key == "cause":
+        return _label(Cause, value)
+    if key == "satisfaction":
+        return _label(Satisfaction, value)
+    if key == "severity":
+        return _label(Severity, value)
+    if key == "channel":
+        return _label(Channel, value)
+    if key == "agreed_time":
+        parsed = _parse(value)
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
+    return str(value)
+
+
+def _timeline(events, departments) -> list[dict]:
+    rows = []
+    for e in events:
+        details = [
+            (str(label), _payload_value(key, e.payload[key], departments))
+            for key, label in _PAYLOAD_LABELS.items()
+            if key in (e.payload or {}) and e.payload[key] not in (None, "", [])
+        ]
+        rows.append({
+            "event": e, "label": _label(EventType, e.type), "actor": e.actor,
+            "to_state": _label(State, e.to_state) if e.to_state and e.to_state != e.from_state else "",
+            "details": details,
+        })
+    return rows
+
+
+def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> list[dict]:
+    specs = sorted((ACTIONS[a.replace("_", "-")] for a in page.allowed_actions),
+                   key=lambda s: ORDER[s.action.value])
+    out = []
+    for spec in specs:
+        if spec.slug == bound_slug and bound is not None:
+            form = bound
+        else:
+            form = spec.form(initial={"expected_version": page.ticket.version},
+                             departments=page.departments, ticket=page.ticket, prefix=spec.slug)
+        out.append({
+            "spec": spec, "slug": spec.slug, "label": spec.action.label, "form": form,
+            "open": spec.slug == bound_slug,
+            "url": reverse("workbench:ticket_action", args=[page.ticket.pk, spec.slug]),
+        })
+    return out
+
+
+def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_kind="info",
+             attachment_form=None) -> dict:
+    ticket = page.ticket
+    now = timezone.now()
+    lead = [a for a in page.assignments if a.role == AssignmentRole.LEAD]
+    assisting = [a for a in page.assignments if a.role == AssignmentRole.ASSISTING]
+    return {
+        "nav_active": "worklists",
+        "page": page,
+        "ticket": ticket,
+        "kind_label": _label(Kind, ticket.kind),
+        "state_label": _label(State, ticket.state),
+        "severity_label": _label(Severity, ticket.severity),
+        "resolution_label": _label(Resolution, ticket.resolution) if ticket.resolution else "",
+        "satisfaction_label": _label(Satisfaction, ticket.satisfaction) if ticket.satisfaction else "",
+        "cause_label": _label(Cause, ticket.cause) if ticket.cause else "",
+        "channel_label": _label(Channel, ticket.channel),
+        "contact_phone": display_phone(ticket.contact_phone),
+        "clocks": _clock_rows(page.clocks, now),
+        "timeline": _timeline(page.events, page.departments),
+        "lead_assignments": lead,
+        "assisting": assisting,
+        "actions": _action_forms(page, bound, bound_slug),
+        "attachment_form": attachment_form or f.AttachmentForm(),
+        "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "read_only": ticket.state == State.ARCHIVED,
+        "notice": notice,
+        "notice_kind": notice_kind,
+    }
+
+
+def _render(request, page, *, status=200, **kwargs):
+    context = _context(request, page, **kwargs)
+    template = "workbench/_ticket_main.html" if request.htmx else "workbench/ticket.html"
+    return render(request, template, context, status=status)
+
+
+def _load(request, ticket_id: int):
+    try:
+        return selectors.ticket_page(viewer=request.user, ticket_id=ticket_id)
+    except NotFound:
+        raise Http404(_g("No such ticket.")) from None
+
+
+def _conflict_message(ticket_id: int, error: Conflict, page) -> str:
+    """'This ticket was changed by X at T: it is now in state Y.'"""
+    last = selectors.last_change(ticket_id=ticket_id)
+    state = _label(State, page.ticket.state)
+    if last is not None and last.actor is not None:
+        return _g("This ticket was changed by %(who)s at %(time)s: it is now “%(state)s”. "
+                  "The page shows its current state; check it before acting again.") % {
+            "who": str(last.actor), "time": timezone.localtime(last.created_at).strftime("%H:%M"),
+            "state": state}
+    return _g("This ticket was changed by someone else: it is now “%(state)s”. The page shows "
+              "its current state; check it before acting again.") % {"state": state}
+
+
+# -- views -------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def ticket_detail(request, ticket_id: int):
+    return _render(request, _load(request, ticket_id))
+
+
+@login_required
+@require_POST
+def ticket_action(request, ticket_id: int, action: str):
+    spec = ACTIONS.get(action)
+    if spec is None:
+        raise Http404(_g("No such action."))
+    page = _load(request, ticket_id)
+    form = spec.form(request.POST, departments=page.departments, ticket=page.ticket, prefix=spec.slug)
+    if form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("expected_version", None)
+        try:
+            spec.call(ticket_id=ticket_id, actor=request.user, data=data, version=version)
+        except ValidationFailed as exc:
+            f.add_service_errors(form, exc)
+        except Conflict as exc:
+            page = _load(request, ticket_id)
+            message = _conflict_message(ticket_id, exc, page)
+            return _after(request, page, message, messages.WARNING, "warning")
+        except Forbidden as exc:
+            page = _load(request, ticket_id)
+            return _after(request, page, str(exc.message), messages.ERROR, "error")
+        except NotFound:
+            raise Http404(_g("No such ticket.")) from None
+        else:
+            page = _load(request, ticket_id)
+            message = _g("Done: %(action)s. The ticket is now “%(state)s”.") % {
+                "action": spec.action.label, "state": _label(State, page.ticket.state)}
+            return _after(request, page, message, messages.SUCCESS, "success")
+    # Errors at the fields, with what was typed; the rest of the page as it is now.
+    return _render(request, page, status=200 if request.htmx else 422, bound=form,
+                   bound_slug=spec.slug, notice=_g("Check the fields marked below."),
+                   notice_kind="error")
+
+
+def _after(request, page, message: str, level: int, kind: str):
+    if request.htmx:
+        return _render(request, page, notice=message, notice_kind=kind)
+    messages.add_message(request, level, message)
+    return redirect("workbench:ticket", ticket_id=page.ticket.pk)
+
+
+@login_required
+@require_POST
+def attachment_upload(request, ticket_id: int):
+    page = _load(request, ticket_id)
+    form = f.AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(settings.ATTACHMENT_MAX_BYTES + 1)
+        try:
+            attachment_services.attachment_add(ticket_id=ticket_id, actor=request.user,
+                                               name=upload.name, data=data)
+        except ValidationFailed as exc:
+            f.add_service_errors(form, exc)
+        except DomainError as exc:
+            page = _load(request, ticket_id)
+            return _after(request, page, str(exc.message), messages.WARNING, "warning")
+        else:
+            page = _load(request, ticket_id)
+            return _after(request, page, _g("Attached: %(name)s.") % {"name": upload.name},
+                          messages.SUCCESS, "success")
+    return _render(request, page, status=200 if request.htmx else 422, attachment_form=form,
+                   notice=_g("The file was not attached: see the reason below."), notice_kind="error")
+
+
+@login_required
+@require_GET
+def attachment_download(request, ticket_id: int, attachment_id: int):
+    try:
+        attachment = ticket_selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
+    except NotFound:
+        raise Http404(_g("No such attachment.")) from None
+    if attachment.ticket_id != ticket_id:
+        raise Http404(_g("No such attachment."))
+    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                        filename=attachment.original_name, content_type=attachment.content_type)
+
+
+urlpatterns = [
+    path("tickets/<int:ticket_id>/", ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/attachments/", attachment_upload, name="ticket_attachment_add"),
+    path("tickets/<int:ticket_id>/attachments/<int:attachment_id>/", attachment_download,
+         name="ticket_attachment"),
+    path("tickets/<int:ticket_id>/<slug:action>/", ticket_action, name="ticket_action"),
+]

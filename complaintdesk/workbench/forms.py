@@ -1,0 +1,251 @@
+"""Forms of the registration page and of the ticket page's actions.
+
+They only parse what the browser sent (types, choices, lengths) and render the inputs: every
+rule of the domain is checked by the service the view calls, whose field errors are put back
+on these forms (`add_service_errors`) so they appear at the field, in the user's language.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from complaintdesk.core.errors import DomainError
+from complaintdesk.tickets.vocabulary import Cause, Channel, Kind, Satisfaction, Severity
+
+TEXT_MAX = 20000
+
+
+def _textarea(rows: int = 3):
+    return forms.Textarea(attrs={"rows": rows})
+
+
+def add_service_errors(form: forms.Form, error: DomainError, aliases: dict | None = None) -> None:
+    """Put a service's field errors on the form: at the field when the form has it (after
+    `aliases`: service name → form name), otherwise at the top of the form."""
+    aliases = aliases or {}
+    placed = False
+    for item in error.fields:
+        name = aliases.get(item.field, item.field)
+        if name in form.fields:
+            form.add_error(name, str(item.reason))
+            placed = True
+        else:
+            form.add_error(None, str(item.reason))
+            placed = True
+    if not placed:
+        form.add_error(None, str(error.message))
+
+
+# -- registration --------------------------------------------------------------------------------
+
+def _blank_first(choices, blank_label):
+    return [("", blank_label), *choices]
+
+
+class RegisterForm(forms.Form):
+    """The fixed part of the registration form; the required elements of the chosen
+    category are read from the POST by the view (inputs named `el_<key>`)."""
+
+    kind = forms.ChoiceField(label=_("Ticket kind"), choices=())
+    category = forms.CharField(label=_("Category"), max_length=60, required=False)
+    channel = forms.ChoiceField(label=_("Channel"), choices=())
+    severity = forms.ChoiceField(label=_("Severity"), choices=(), required=False)
+    special = forms.BooleanField(
+        label=_("Special case (threat of media exposure, lawsuit or regulator complaint)"),
+        required=False,
+    )
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    description = forms.CharField(label=_("Description"), max_length=TEXT_MAX, required=False,
+                                  widget=_textarea(5))
+    customer_name = forms.CharField(label=_("Customer name"), max_length=100, required=False)
+    phone = forms.CharField(label=_("Customer phone"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    contact_phone = forms.CharField(
+        label=_("Contact phone, if different"), max_length=40, required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    product = forms.CharField(label=_("Product or service concerned"), max_length=200, required=False)
+    resolve_on_spot = forms.CharField(
+        label=_("Resolved on the spot: the explanation given to the customer"),
+        help_text=_("Fill this only when the explanation settled it: the ticket is registered and closed at once."),
+        max_length=TEXT_MAX, required=False, widget=_textarea(3),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = Kind.choices()
+        self.fields["channel"].choices = Channel.choices()
+        self.fields["severity"].choices = _blank_first(Severity.choices(), _("As the category says"))
+
+
+# -- ticket actions -------------------------------------------------------------------------------
+
+class ActionForm(forms.Form):
+    """Every action form carries the ticket version the page was rendered with."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+
+    def __init__(self, *args, departments=(), ticket=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ticket = ticket
+        self.department_choices = [(d.code, d.display_name) for d in departments]
+        self.setup()
+
+    def setup(self):
+        """Dynamic choices (departments) and initial values from the ticket."""
+
+
+class EmptyForm(ActionForm):
+    pass
+
+
+class AnswerForm(ActionForm):
+    answer = forms.CharField(label=_("Explanation given to the customer"), max_length=TEXT_MAX,
+                             widget=_textarea())
+
+
+class ReviewValidForm(ActionForm):
+    severity = forms.ChoiceField(label=_("Severity"), choices=(), required=False)
+    special = forms.BooleanField(label=_("Special case"), required=False)
+    reason = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["severity"].choices = Severity.choices()
+        if self.ticket is not None:
+            self.fields["severity"].initial = self.ticket.severity
+            self.fields["special"].initial = self.ticket.special
+
+
+class ReviewInvalidForm(ActionForm):
+    reason = forms.CharField(label=_("Why the complaint is not valid"), max_length=TEXT_MAX,
+                             widget=_textarea(2))
+    answer = forms.CharField(label=_("Polite answer given to the customer"), max_length=TEXT_MAX,
+                             widget=_textarea(3))
+
+
+class DispatchForm(ActionForm):
+    department = forms.ChoiceField(label=_("Department"), choices=(), required=False)
+    assignee = forms.CharField(label=_("Or a staff account (employee username)"), max_length=150,
+                               required=False)
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["department"].choices = _blank_first(
+            self.department_choices, _("The category's owning department"))
+
+
+class TransferForm(ActionForm):
+    department = forms.ChoiceField(label=_("Department"), choices=())
+    assignee = forms.CharField(label=_("Staff account (optional)"), max_length=150, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["department"].choices = _blank_first(self.department_choices, _("Choose…"))
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX, widget=_textarea(2))
+
+
+class CoHandleForm(ActionForm):
+    departments = forms.MultipleChoiceField(label=_("Assisting departments"), choices=(),
+                                            widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+    def setup(self):
+        ticket = self.ticket
+        lead = ticket.lead_department.code if ticket is not None and ticket.lead_department_id else None
+        self.fields["departments"].choices = [c for c in self.department_choices if c[0] != lead]
+
+
+class TextForm(ActionForm):
+    text = forms.CharField(label=_("Text"), max_length=TEXT_MAX, widget=_textarea())
+
+
+class AssistForm(ActionForm):
+    text = forms.CharField(label=_("Your department's input"), max_length=TEXT_MAX, widget=_textarea())
+
+
+class ProgressForm(ActionForm):
+    text = forms.CharField(label=_("Progress made"), max_length=TEXT_MAX, widget=_textarea())
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+
+class RequiredNoteForm(ActionForm):
+    note = forms.CharField(label=_("What must change"), max_length=TEXT_MAX, widget=_textarea(2))
+
+
+class PlanForm(ActionForm):
+    plan = forms.CharField(label=_("Handling plan"), max_length=TEXT_MAX, widget=_textarea())
+
+
+class HandleForm(ActionForm):
+    notes = forms.CharField(label=_("Handling notes (answer every point raised)"),
+                            max_length=TEXT_MAX, widget=_textarea(5))
+    cause = forms.ChoiceField(label=_("Cause"), choices=(), required=False)
+    responsible_department = forms.ChoiceField(label=_("Responsible department"), choices=(),
+                                               required=False)
+    responsible_person = forms.CharField(label=_("Responsible person"), max_length=100,
+                                         required=False)
+    partial = forms.BooleanField(label=_("Partly done: audit this part, the rest follows"),
+                                 required=False)
+    outcome = forms.CharField(label=_("Outcome of the sales lead"), max_length=200, required=False)
+
+    def setup(self):
+        self.fields["cause"].choices = _blank_first(Cause.choices(), "—")
+        self.fields["responsible_department"].choices = _blank_first(self.department_choices, "—")
+        kind = getattr(self.ticket, "kind", None)
+        if kind == Kind.SALES_LEAD:
+            for name in ("cause", "responsible_department", "responsible_person", "partial"):
+                del self.fields[name]
+        else:
+            del self.fields["outcome"]
+            if kind in (Kind.INQUIRY, Kind.SUGGESTION):
+                del self.fields["partial"]
+
+
+class ReplyForm(ActionForm):
+    text = forms.CharField(label=_("What the customer was told"), max_length=TEXT_MAX,
+                           widget=_textarea())
+    customer_accepts = forms.NullBooleanField(
+        label=_("Does the customer accept the result?"), required=False,
+        widget=forms.Select(choices=[("unknown", _("Not asked")), ("true", _("Yes")),
+                                     ("false", _("No"))]),
+    )
+
+
+class CallbackForm(ActionForm):
+    satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=(),
+                                     widget=forms.RadioSelect)
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["satisfaction"].choices = Satisfaction.choices()
+
+
+class QuestionForm(ActionForm):
+    question = forms.CharField(label=_("What the customer is asked"), max_length=TEXT_MAX,
+                               widget=_textarea(2))
+
+
+class InfoReceivedForm(ActionForm):
+    answer = forms.CharField(label=_("What the customer answered"), max_length=TEXT_MAX,
+                             required=False, widget=_textarea(2))
+
+
+class AgreedTimeForm(ActionForm):
+    agreed_time = forms.DateTimeField(
+        label=_("Time agreed with the customer"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), allow_empty_file=True)

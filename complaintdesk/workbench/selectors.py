@@ -1,0 +1,153 @@
+"""Reads the workbench pages need beyond tickets/selectors.py: the category picker, the
+required elements of a category, a customer's earlier tickets, and everything the ticket page
+shows, each batch-built (a fixed number of queries whatever the number of rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+
+from complaintdesk.customers.models import CustomerPhone
+from complaintdesk.org.models import Department
+from complaintdesk.sla.services.clocks import ClockView
+from complaintdesk.taxonomy.models import Category, RequiredElement
+from complaintdesk.taxonomy.selectors import category_chain, effective_elements
+from complaintdesk.tickets import selectors as ticket_selectors
+from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
+from complaintdesk.tickets.vocabulary import OPEN_STATES
+
+PATH_SEPARATOR = " › "
+HISTORY_LIMIT = 10
+
+
+# -- the category picker -----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CategoryOption:
+    code: str
+    label: str  # the path from the root, in the viewer's language: "计费账务 › 多扣费"
+
+
+def category_options(*, kind: str, query: str = "") -> list[CategoryOption]:
+    """The active leaves of a kind's category tree with their paths (one query: the tree is
+    small and read whole), filtered by words of the path in either language."""
+    if not kind:
+        return []
+    nodes = list(Category.objects.filter(kind=kind, active=True).order_by("path"))
+    by_path = {n.path: n for n in nodes}
+    steplen = Category.steplen
+    words = [w.lower() for w in (query or "").split() if w]
+    options = []
+    for node in nodes:
+        if node.numchild:
+            continue
+        chain = [by_path.get(node.path[:i]) for i in range(steplen, len(node.path) + 1, steplen)]
+        if any(c is None for c in chain):  # an inactive ancestor hides the branch
+            continue
+        label = PATH_SEPARATOR.join(c.display_name for c in chain)
+        haystack = " ".join(f"{c.name} {c.name_en} {c.code}" for c in chain).lower()
+        if all(w in haystack for w in words):
+            options.append(CategoryOption(code=node.code, label=label))
+    return options
+
+
+@dataclass(frozen=True)
+class ChosenCategory:
+    category: Category
+    label: str
+    elements: list[RequiredElement]
+
+
+def category_with_elements(*, code: str, kind: str = "") -> ChosenCategory | None:
+    """A leaf and its inherited required elements (three queries); None when unknown."""
+    if not code:
+        return None
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None or (kind and category.kind != kind) or category.numchild:
+        return None
+    chain = category_chain(category)
+    return ChosenCategory(
+        category=category,
+        label=PATH_SEPARATOR.join(c.display_name for c in chain),
+        elements=effective_elements(chain),
+    )
+
+
+# -- a customer's earlier tickets --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    found: bool
+    name: str
+    tickets: list[Ticket]
+    open_count: int
+    total: int
+
+
+def customer_history(*, viewer, phone: str) -> CustomerHistory:
+    """The earlier tickets of the customer with this normalised number that the viewer may
+    see (the repeat-complaint hint): newest first, at most HISTORY_LIMIT, with how many there
+    are and how many are open. Three queries whatever the number of tickets."""
+    found = CustomerPhone.objects.select_related("customer").filter(number=phone).first()
+    if found is None:
+        return CustomerHistory(found=False, name="", tickets=[], open_count=0, total=0)
+    mine = ticket_selectors.visible_tickets(viewer).filter(customer_id=found.customer_id)
+    rows = list(mine.select_related("category").order_by("-id")[:HISTORY_LIMIT])
+    counts = mine.aggregate(total=Count("id"), open=Count("id", filter=Q(state__in=list(OPEN_STATES))))
+    return CustomerHistory(found=True, name=found.customer.name, tickets=rows,
+                           open_count=counts["open"], total=counts["total"])
+
+
+# -- the ticket page ---------------------------------------------------------------------------
+
+@dataclass
+class TicketPage:
+    ticket: Ticket
+    assignments: list[Assignment]
+    attachments: list[Attachment]
+    allowed_actions: list[str]
+    clocks: list[ClockView]
+    events: list[TicketEvent]
+    category_label: str
+    elements: list[tuple[RequiredElement | None, str, object]]  # (definition, key, value)
+    departments: list[Department]  # active ones, for the pickers and for names in the timeline
+
+
+def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
+    """Everything the ticket page shows; NotFound when the viewer may not see the ticket.
+
+    ticket_get (scoped) + the events with their actors + the category chain and its elements +
+    the active departments: the same count for 1 or 1,000 events, attachments or clocks."""
+    detail = ticket_selectors.ticket_get(viewer=viewer, ticket_id=ticket_id)
+    ticket = detail.ticket
+    events = list(
+        TicketEvent.objects.filter(ticket_id=ticket.pk).select_related("actor").order_by("id")
+    )
+    chain = category_chain(ticket.category)
+    definitions = effective_elements(chain)
+    known = {d.key for d in definitions}
+    values = ticket.elements or {}
+    elements = [(d, d.key, values.get(d.key)) for d in definitions]
+    elements += [(None, k, v) for k, v in values.items() if k not in known]
+    departments = list(Department.objects.filter(active=True).order_by("code"))
+    return TicketPage(
+        ticket=ticket, assignments=detail.assignments, attachments=detail.attachments,
+        allowed_actions=detail.allowed_actions, clocks=detail.clocks, events=events,
+        category_label=PATH_SEPARATOR.join(c.display_name for c in chain),
+        elements=elements, departments=departments,
+    )
+
+
+def last_change(*, ticket_id: int) -> TicketEvent | None:
+    """The newest event of a ticket (who changed it last), for the stale-page message; only
+    called after a service has refused for a stale version, i.e. the viewer may see it."""
+    return (TicketEvent.objects.filter(ticket_id=ticket_id).select_related("actor")
+            .order_by("-id").first())
+
+
+def department_name(departments: list[Department], code: str) -> str:
+    for d in departments:
+        if d.code == code:
+            return d.display_name
+    return code

@@ -149,6 +149,77 @@ class Person:
         pytest.fail(f"{locator} never gets the keyboard focus ({limit} × Tab) on {self.page.url}",
                     pytrace=False)
 
+    # -- forms ----------------------------------------------------------------------------------
+
+    def fill(self, field, value):
+        """Fill a located form control by what it is: text, select (by visible option text,
+        exact or else the one option containing it), checkbox (True/False)."""
+        tag = field.evaluate("(e) => e.tagName.toLowerCase() + ':' + (e.type || '')")
+        if tag.startswith("select"):
+            options = [o.strip() for o in field.locator("option").all_inner_texts()]
+            if value in options:
+                field.select_option(label=value)
+            else:
+                matching = [o for o in options if value in o]
+                assert len(matching) == 1, f"no single option containing {value!r} in {options}"
+                field.select_option(label=matching[0])
+        elif tag.endswith(":checkbox"):
+            field.set_checked(bool(value))
+        else:
+            field.fill(str(value))
+
+    def select_containing(self, field, text: str):
+        self.fill(field, text)
+
+    # -- the ticket page ------------------------------------------------------------------------
+
+    def open_from_worklist(self, worklist_title: str, number: str) -> int:
+        """From the worklists home, open a list by its title, then the ticket by its number."""
+        self.goto("/work/")
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=worklist_title, exact=True).click()
+        self.guard.check()
+        with self.page.expect_navigation():
+            self.page.get_by_role("link", name=number, exact=True).click()
+        self.guard.check()
+        match = re.search(r"/tickets/(\d+)/", self.page.url)
+        assert match, f"the worklist row did not lead to a ticket page: {self.page.url}"
+        return int(match.group(1))
+
+    def state_badge(self):
+        return self.page.locator(".ticket-head .badge-state")
+
+    def action_box(self, label: str):
+        """The small form of one action on the ticket page, found by its visible name."""
+        return self.page.locator("details.action").filter(
+            has=self.page.locator("summary", has_text=exact(label)))
+
+    def actions_offered(self) -> list[str]:
+        return [t.strip() for t in self.page.locator("details.action > summary").all_inner_texts()]
+
+    def act(self, label: str, fields: dict | None = None, radios: tuple[str, ...] = (),
+            *, expect_done: bool = True):
+        """Open the action's form, fill it by labels, press its button (the same name)."""
+        from playwright.sync_api import expect
+
+        box = self.action_box(label)
+        assert box.count() == 1, f"action {label!r} is not offered; offered: {self.actions_offered()}"
+        if box.get_attribute("open") is None:
+            box.locator("summary").click()
+        for field_label, value in (fields or {}).items():
+            self.fill(box.get_by_label(labelled(field_label)), value)
+        for radio in radios:
+            box.get_by_role("radio", name=radio, exact=True).check()
+        with self.page.expect_response(lambda r: r.request.method == "POST"):
+            box.get_by_role("button", name=label, exact=True).click()
+        notice = self.page.locator("#ticket-main .notice")
+        if expect_done:
+            expect(notice).to_contain_text(label)
+        else:
+            expect(notice).to_be_visible()
+        self.guard.check()
+        return text_of(notice)
+
     def shot(self, name: str, *, full_page: bool = True):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
@@ -167,3 +238,102 @@ LABELS = {
 
 def text_of(locator) -> str:
     return re.sub(r"\s+", " ", locator.inner_text()).strip()
+
+
+# -- the app's own words, in each language ----------------------------------------------------
+
+LANG_CODE = {"zh": "zh-hans", "en": "en"}
+
+
+def tr(lang: str, text) -> str:
+    """What the app shows for a msgid (or a lazy label) in a language: the tests find buttons
+    and fields by the visible words the users read, taken from the app's own catalogues."""
+    from django.utils import translation
+
+    with translation.override(LANG_CODE[lang]):
+        return translation.gettext(text) if isinstance(text, str) else str(text)
+
+
+def has_cjk(text: str) -> bool:
+    return re.search(r"[\u4e00-\u9fff]", text) is not None
+
+
+def exact(text: str) -> re.Pattern:
+    return re.compile(rf"^\s*{re.escape(text)}\s*$")
+
+
+def labelled(text: str) -> re.Pattern:
+    """A field's label: the words, then perhaps the required mark (*) and what follows it."""
+    return re.compile(rf"^\s*{re.escape(text)}\s*(\*.*)?$", re.S)
+
+
+# -- the customer portal ------------------------------------------------------------------------
+
+CUSTOMER_PHONE = "13912345678"
+CATEGORY = {"zh": "多扣费", "en": "Overcharge"}  # billing-overcharge in the org fixture
+ELEMENTS = {
+    "zh": {"业务号码": CUSTOMER_PHONE, "争议月份": "2026-10-01", "争议金额": "58"},
+    "en": {"Account number": CUSTOMER_PHONE, "Disputed month": "2026-10-01", "Disputed amount": "58"},
+}
+DESCRIPTION = {
+    "zh": "十月份话费多扣了58元，我从没订过视频彩铃，请退费并说明原因。",
+    "en": "My October bill charged 58 yuan for a video ringtone I never ordered. Please refund it.",
+}
+
+
+def portal_fill_filing(me: Person, *, keyboard: bool = False) -> None:
+    """On /portal/file/: choose kind and category, fill the category's elements (they appear
+    once it is chosen), the description, contact and the check question."""
+    from playwright.sync_api import expect
+
+    page, lang = me.page, me.lang
+    me.fill(page.get_by_label(labelled(tr(lang, "What is it about?"))), tr(lang, "Complaint"))
+    category = page.locator("#id_category")
+    expect(category.locator("option", has_text=CATEGORY[lang])).to_have_count(1)
+    me.fill(page.get_by_label(labelled(tr(lang, "Category"))), CATEGORY[lang])
+    for label, value in ELEMENTS[lang].items():
+        control = page.get_by_label(labelled(label))
+        expect(control).to_be_visible()
+        control.fill(value)
+    page.get_by_label(labelled(tr(lang, "What happened"))).fill(DESCRIPTION[lang])
+    page.get_by_label(labelled(tr(lang, "Your name"))).fill({"zh": "王芳", "en": "Wang Fang"}[lang])
+    page.get_by_label(labelled(tr(lang, "Phone number"))).fill(CUSTOMER_PHONE)
+    question = page.locator("#hint-challenge").inner_text()
+    numbers = [int(n) for n in re.findall(r"\d+", question)]
+    assert len(numbers) == 2, f"cannot read the check question: {question!r}"
+    answer = page.get_by_label(labelled(tr(lang, "Check question")))
+    answer.fill(str(sum(numbers)))
+
+
+def portal_file(me: Person, *, keyboard: bool = False) -> tuple[str, str]:
+    """File a complaint on the portal as a customer; returns (ticket number, tracking code)."""
+    page, lang = me.page, me.lang
+    me.goto("/portal/")
+    with page.expect_navigation():
+        page.get_by_role("link", name=tr(lang, "Start")).click()
+    portal_fill_filing(me)
+    send = page.get_by_role("button", name=tr(lang, "Send"), exact=True)
+    with page.expect_navigation():
+        if keyboard:  # the whole form is reachable by keyboard: Tab to "Send", press Space
+            page.get_by_label(labelled(tr(lang, "Check question"))).focus()
+            me.tab_to(send)
+            page.keyboard.press("Space")
+        else:
+            send.click()
+    me.guard.check()
+    code = text_of(page.locator("#tracking-code"))
+    assert code, f"no tracking code on {page.url}: {text_of(page.locator('main'))[:300]}"
+    number = text_of(page.locator("main strong").first)
+    return number, code
+
+
+def portal_lookup(me: Person, code: str, phone: str = CUSTOMER_PHONE) -> str:
+    """Look a case up by tracking code and phone; returns the status shown."""
+    page, lang = me.page, me.lang
+    me.goto("/portal/track/")
+    page.get_by_label(labelled(tr(lang, "Tracking code"))).fill(code)
+    page.get_by_label(labelled(tr(lang, "Phone number"))).fill(phone)
+    with page.expect_navigation():
+        page.get_by_role("button", name=tr(lang, "Look up"), exact=True).click()
+    me.guard.check()
+    return text_of(page.locator("#case-status"))

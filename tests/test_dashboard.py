@@ -264,3 +264,19 @@ def test_selector_query_count_is_fixed(org, users, known, make_ticket, django_as
     _more(org, users, make_ticket, 12)
     with django_assert_num_queries(6):
         dashboard_get(viewer=viewer, filters=DashboardFilters(org_unit="p-a"))
+
+
+def test_figures_link_to_the_worklists(client, users, known):
+    from django.urls import NoReverseMatch
+
+    try:
+        every = reverse("workbench:worklist", kwargs={"key": "all"})
+        overdue = reverse("workbench:worklist", kwargs={"key": "overdue"})
+    except NoReverseMatch:
+        pytest.skip("the worklists are not installed")
+    client.force_login(users["supervisor"])
+    html = client.get(URL, {"org_unit": "p-a"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert f'href="{every}?state=in_progress&amp;org_unit=p-a"' in html
+    assert f'href="{overdue}?org_unit=p-a"' in html
+    today = known["today"].isoformat()
+    assert f'href="{every}?channel=hotline&amp;date_from={today}&amp;date_to={today}&amp;org_unit=p-a"' in html

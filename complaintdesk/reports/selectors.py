@@ -53,6 +53,7 @@ class Figure:
     label: str
     count: int
     share: float | None = None  # of the total, 0..1, where a share means something
+    url: str | None = None  # the worklist behind the figure, set by the view
 
 
 @dataclass

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET
 
 from complaintdesk.core.errors import ValidationFailed
 from complaintdesk.reports.selectors import DashboardFilters, dashboard_allowed, dashboard_get
-from complaintdesk.sla.vocabulary import SlaStatus
 
 CHART_COLOURS = ["#0b5cad", "#1d6b32", "#8a5300", "#a61b1b", "#5b3f9e", "#00727a", "#6b7480",
                  "#b3418f", "#3d6e00", "#c25400"]
@@ -34,22 +33,42 @@ def _unit_choices(units) -> list[tuple[str, str]]:
     return [(u.code, "\u00a0\u00a0\u00a0" * (u.depth - top) + u.display_name) for u in units]
 
 
-def _worklist_url(key: str, **params) -> str | None:
+def _worklist_base(key: str) -> str | None:
     """The worklist behind a figure, if the workbench has it (it is built separately)."""
     try:
-        url = reverse("workbench:worklist", kwargs={"key": key})
+        return reverse("workbench:worklist", kwargs={"key": key})
     except NoReverseMatch:
         return None
-    params = {k: v for k, v in params.items() if v not in (None, "")}
-    return f"{url}?{urlencode(params)}" if params else url
 
 
-def _links(board):
-    unit = board.org_unit.code if board.org_unit else ""
+def _url(base: str | None, params: list[tuple[str, str]]) -> str | None:
+    if base is None:
+        return None
+    params = [(k, v) for k, v in params if v]
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _add_links(board) -> dict:
+    """Each figure links to the worklist that lists the same tickets: 'all' filtered by
+    state, channel, kind or registration date; 'at_risk' and 'overdue'. Department rows are
+    not linked: the worklists' department filter also counts assisting departments."""
+    unit = [("org_unit", board.org_unit.code)] if board.org_unit else []
+    every, at_risk, overdue = (_worklist_base(k) for k in ("all", "at_risk", "overdue"))
+    today = board.today.isoformat()
+    on_today = [("date_from", today), ("date_to", today)]
+    for row in board.intake_today_by_channel:
+        row.url = _url(every, [("channel", row.value), *on_today, *unit])
+    for row in board.intake_today_by_kind:
+        row.url = _url(every, [("kind", row.value), *on_today, *unit])
+    for row in board.open_by_state:
+        row.url = _url(every, [("state", row.value), *unit])
+    for row in board.trend:
+        row.url = _url(every, [("date_from", row.value), ("date_to", row.value), *unit])
     return {
-        "open": _worklist_url("all", open="true", org_unit=unit),
-        "at_risk": _worklist_url("at_risk", sla=SlaStatus.AT_RISK.value, org_unit=unit),
-        "overdue": _worklist_url("at_risk", sla=SlaStatus.OVERDUE.value, org_unit=unit),
+        "today": _url(every, [*on_today, *unit]),
+        "open": _url(every, [*(("state", r.value) for r in board.open_by_state), *unit]),
+        "at_risk": _url(at_risk, unit),
+        "overdue": _url(overdue, unit),
     }
 
 
@@ -106,7 +125,7 @@ def dashboard(request):
         "unit_value": unit_value,
         "unit_choices": _unit_choices(board.org_units),
         "board": board,
-        "links": _links(board),
+        "links": _add_links(board),
         "chart_data": _chart_data(board),
         "satisfied_share": next((r.share for r in board.satisfaction if r.value == "satisfied"), None),
     })

@@ -6,19 +6,34 @@ import binascii
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateTimeField,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.core.phones import normalize_phone
+from complaintdesk.customers.models import CustomerPhone
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.models import TicketClock
 from complaintdesk.sla.services.clocks import ClockView, ticket_clock_views
-from complaintdesk.sla.vocabulary import SlaStatus
+from complaintdesk.sla.vocabulary import ClockState, SlaStatus
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
-from complaintdesk.tickets.vocabulary import OPEN_STATES
+from complaintdesk.tickets.vocabulary import OPEN_STATES, Severity
 from complaintdesk.tickets.workflow import allowed_actions
 
 # Joined: only the one large table. The small ones (categories, org units, departments, staff)
@@ -64,6 +79,7 @@ class TicketFilters:
     registered_to: dt.datetime | None = None
     open: bool | None = None
     sla: list[str] | None = None  # at_risk, overdue (the ticket's deadline status)
+    q: str = ""  # free text: the start of a ticket number, words of the title, a phone number
 
 
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -125,7 +141,40 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
         tickets = tickets.filter(created_at__gte=registered_from)
     if registered_to:
         tickets = tickets.filter(created_at__lt=registered_to)
+    if f.q:
+        tickets = tickets.filter(_text_match(f.q))
     return tickets
+
+
+QUERY_MAX_LENGTH = 100
+_PHONE_CHARS = frozenset("0123456789+-() ")
+
+
+def _text_match(raw: str) -> Q:
+    """A plain match (Chinese full-text search is a later issue): a ticket number from its
+    start, a phrase of the title, or a phone number (normalised, then exact on the contact
+    phone and the customer's phones; four or more digits also match inside the contact phone)."""
+    q = raw.strip()
+    if "\x00" in q:
+        raise ValidationFailed.on("q", _("Remove the NUL character."))
+    if len(q) > QUERY_MAX_LENGTH:
+        raise ValidationFailed.on("q", _("Search for at most 100 characters."))
+    if not q:
+        return Q()
+    match = Q(number__istartswith=q) | Q(title__icontains=q)
+    if set(q) <= _PHONE_CHARS:
+        digits = "".join(c for c in q if c.isdigit())
+        if len(digits) >= 4:
+            match |= Q(contact_phone__contains=digits)
+        if len(digits) >= 7:
+            try:
+                phone = normalize_phone(q, field="q")
+            except ValidationFailed:
+                phone = ""
+            if phone:
+                match |= Q(contact_phone=phone) | Q(
+                    customer_id__in=CustomerPhone.objects.filter(number=phone).values("customer_id"))
+    return match
 
 
 def encode_cursor(ticket_id: int) -> str:
@@ -149,19 +198,157 @@ def decode_cursor(cursor: str) -> int:
 class Page:
     items: list[Ticket]
     next_cursor: str | None
+    prev_cursor: str | None = None
 
 
-def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int = 50) -> Page:
-    """Newest first, keyset-paginated on id: page 1,000 costs what page 1 costs."""
+# -- sort orders and keyset cursors both ways (the worklists) ---------------------------------
+# "" is the API's order (newest id first, cursor "t<id>"); the others sort on a key and then on
+# the id in the same direction, so ties on the key never lose or repeat a row across pages.
+SORTS = ("registered", "-registered", "deadline", "-deadline", "severity", "-severity")
+SEVERITY_RANK = {Severity.SIMPLE: 0, Severity.GENERAL: 1, Severity.COMPLEX: 2, Severity.MAJOR: 3}
+
+
+def _next_due(field: str) -> Subquery:
+    # The nearest deadline of a running clock (paused clocks do not count down); one index
+    # probe per row on (ticket, state).
+    return Subquery(
+        TicketClock.objects.filter(ticket_id=OuterRef("pk"), state=ClockState.RUNNING, due_at__isnull=False)
+        .order_by("due_at", "id").values(field)[:1]
+    )
+
+
+def with_deadlines(tickets: QuerySet) -> QuerySet:
+    """Adds `next_due_at` and `next_due_clock`: the nearest running deadline and its clock."""
+    return tickets.annotate(next_due_at=_next_due("due_at"), next_due_clock=_next_due("clock"))
+
+
+def _sorted(tickets: QuerySet, sort: str) -> tuple[QuerySet, str, bool]:
+    """The queryset with its sort key, the key's name and whether it runs downwards."""
+    if sort == "":
+        return tickets, "id", True
+    if sort not in SORTS:
+        raise ValidationFailed.on("sort", _("Choose a sort order from the list."))
+    desc, name = sort.startswith("-"), sort.lstrip("-")
+    if name == "registered":
+        return tickets, "created_at", desc
+    if name == "deadline":
+        # Tickets without a running deadline come last either way.
+        fallback = EARLIEST if desc else LATEST
+        key = Coalesce(_next_due("due_at"), Value(fallback, output_field=DateTimeField()),
+                       output_field=DateTimeField())
+    else:
+        key = Case(*(When(severity=s.value, then=Value(r)) for s, r in SEVERITY_RANK.items()),
+                   default=Value(1), output_field=IntegerField())
+    return tickets.annotate(sort_key=key), "sort_key", desc
+
+
+def _beyond(key: str, value, pk: int, desc: bool) -> Q:
+    op = "lt" if desc else "gt"
+    if key == "id":
+        return Q(id__gt=pk) if op == "gt" else Q(id__lt=pk)
+    return Q(**{f"{key}__{op}": value}) | Q(**{key: value, f"id__{op}": pk})
+
+
+def _ordering(key: str, desc: bool) -> list[str]:
+    sign = "-" if desc else ""
+    return [f"{sign}id"] if key == "id" else [f"{sign}{key}", f"{sign}id"]
+
+
+def _key_value(row: Ticket, key: str):
+    return row.pk if key == "id" else getattr(row, key)
+
+
+def _encode_keyset(sort: str, backwards: bool, value, pk: int) -> str:
+    if sort == "" and not backwards:
+        return encode_cursor(pk)
+    if isinstance(value, dt.datetime):
+        text = value.astimezone(dt.UTC).isoformat()
+    else:
+        text = str(value if sort else pk)
+    raw = f"k|{sort}|{'p' if backwards else 'n'}|{text}|{pk}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_keyset(cursor: str, sort: str, key: str) -> tuple[bool, object, int]:
+    """(backwards, key value, id); a cursor made for another sort order is refused."""
+    bad = ValidationFailed.on("cursor", _("This cursor is not valid; start from the first page."))
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise bad from None
+    if raw.startswith("t"):
+        if sort != "":
+            raise bad
+        pk = decode_cursor(cursor)
+        return False, pk, pk
+    parts = raw.split("|")
+    if len(parts) != 5 or parts[0] != "k" or parts[1] != sort or parts[2] not in ("n", "p"):
+        raise bad
+    try:
+        pk = int(parts[4])
+        if not 0 < pk < 2**63:
+            raise ValueError
+        if key in ("created_at", "sort_key") and sort.lstrip("-") != "severity":
+            value = dt.datetime.fromisoformat(parts[3])
+            if timezone.is_naive(value) or not EARLIEST <= value <= LATEST:
+                raise ValueError
+        else:
+            value = int(parts[3])
+            if not -(2**31) < value < 2**63:
+                raise ValueError
+    except (ValueError, OverflowError):
+        raise bad from None
+    return parts[2] == "p", value, pk
+
+
+def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int = 50, sort: str = "",
+                where: Q | None = None, deadlines: bool = False,
+                prefetch: tuple[str, ...] = LIST_PREFETCH) -> Page:
+    """Keyset-paginated, both ways: page 1,000 costs what page 1 costs.
+
+    `sort` is "" (newest id first, the API's order) or one of SORTS; `where` narrows the list
+    further (a worklist's condition; the viewer's scope always applies); `deadlines` adds
+    `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
+    small tables the caller shows (one query each)."""
     tickets = _apply_filters(visible_tickets(viewer), filters)
+    if where is not None:
+        tickets = tickets.filter(where)
+    tickets, key, desc = _sorted(tickets, sort)
+    backwards = False
     if cursor:
-        tickets = tickets.filter(id__lt=decode_cursor(cursor))
+        backwards, value, pk = _decode_keyset(cursor, sort, key)
+        tickets = tickets.filter(_beyond(key, value, pk, desc != backwards))
+    if deadlines:
+        tickets = with_deadlines(tickets)
     rows = list(
-        tickets.select_related(*LIST_RELATED).prefetch_related(*LIST_PREFETCH).order_by("-id")[: limit + 1]
+        tickets.select_related(*LIST_RELATED).prefetch_related(*prefetch)
+        .order_by(*_ordering(key, desc != backwards))[: limit + 1]
     )
     more = len(rows) > limit
     rows = rows[:limit]
-    return Page(items=rows, next_cursor=encode_cursor(rows[-1].pk) if more and rows else None)
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return Page(items=[], next_cursor=None)
+    first, last = rows[0], rows[-1]
+    after = _encode_keyset(sort, False, _key_value(last, key), last.pk)
+    before = _encode_keyset(sort, True, _key_value(first, key), first.pk)
+    if backwards:
+        return Page(items=rows, next_cursor=after, prev_cursor=before if more else None)
+    return Page(items=rows, next_cursor=after if more else None, prev_cursor=before if cursor else None)
+
+
+def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | None = None,
+                limit: int = 10_000, related: tuple[str, ...] = LIST_PREFETCH):
+    """Every row of a list (first `limit` + 1, to tell the caller it was cut), in the list's
+    order, for an export: one query with the small tables joined, read in chunks (a
+    server-side cursor on PostgreSQL), never all at once."""
+    tickets = _apply_filters(visible_tickets(viewer), filters)
+    if where is not None:
+        tickets = tickets.filter(where)
+    tickets, key, desc = _sorted(tickets, sort)
+    tickets = with_deadlines(tickets).select_related(*LIST_RELATED, *related)
+    return tickets.order_by(*_ordering(key, desc))[: limit + 1].iterator(chunk_size=2000)
 
 
 @dataclass

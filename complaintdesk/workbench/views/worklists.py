@@ -1,3 +1,270 @@
-"""(being built)"""
+"""The worklists: /work/ (my lists with their counts), /work/<key>/ (one list with filters,
+sort and keyset pages; htmx swaps the table, the plain GET form works without JavaScript),
+its xlsx export, and the saved filters (POST only)."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
+
+from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.taxonomy.models import Category
+from complaintdesk.tickets.selectors import TicketFilters, ticket_list
+from complaintdesk.tickets.vocabulary import Channel, Kind, State
+from complaintdesk.workbench import worklists as wl
+from complaintdesk.workbench.exports import EXPORT_MAX_ROWS, worklist_export_xlsx
+
+PAGE_SIZE = 50
+DEFAULT_SORT = "-registered"
+TABLE_TARGET = "worklist-results"
+# Until the ticket page exists, rows link to its planned address.
+TICKET_URL_FALLBACK = "/tickets/{id}/"
+
+SORT_CHOICES = [
+    ("-registered", _("Registered: newest first")),
+    ("registered", _("Registered: oldest first")),
+    ("deadline", _("Deadline: soonest first")),
+    ("-deadline", _("Deadline: latest first")),
+    ("-severity", _("Severity: major first")),
+    ("severity", _("Severity: simple first")),
+]
+
+
+def _blank(choices) -> list:
+    return [("", _("Any")), *choices]
+
+
+class WorklistFilterForm(forms.Form):
+    """The filters in the URL. Codes (category, department, org unit) are checked by the
+    selector, which names the field when one is unknown."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100,
+                        help_text=_("Ticket number, words of the title, or a phone number."))
+    state = forms.MultipleChoiceField(label=_("State"), required=False, choices=State.choices())
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_blank(Kind.choices()))
+    category = forms.CharField(label=_("Category"), required=False, max_length=64)
+    department = forms.CharField(label=_("Department"), required=False, max_length=64)
+    org_unit = forms.CharField(label=_("Org unit"), required=False, max_length=64)
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_blank(Channel.choices()))
+    date_from = forms.DateField(label=_("Registered from"), required=False)
+    date_to = forms.DateField(label=_("Registered until"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
+    cursor = forms.CharField(required=False, max_length=400)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end date is before the start date."))
+        for name in ("q", "category", "department", "org_unit", "cursor"):
+            if "\x00" in (data.get(name) or ""):
+                self.add_error(name, _("Remove the NUL character."))
+        return data
+
+
+# The selector's field names → the form's.
+_FIELD_OF = {"registered_from": "date_from", "registered_to": "date_to"}
+
+
+def _day_start(day: dt.date | None) -> dt.datetime | None:
+    if day is None:
+        return None
+    if not dt.date(1970, 1, 2) <= day <= dt.date(2199, 12, 30):
+        return dt.datetime(1, 1, 1, tzinfo=dt.UTC)  # out of range: the selector names the field
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def _filters(data: dict) -> TicketFilters:
+    end = data.get("date_to")
+    return TicketFilters(
+        state=list(data.get("state") or []) or None, kind=data.get("kind") or "",
+        category=(data.get("category") or "").strip(), department=(data.get("department") or "").strip(),
+        org_unit=(data.get("org_unit") or "").strip(), channel=data.get("channel") or "",
+        registered_from=_day_start(data.get("date_from")),
+        registered_to=_day_start(end + dt.timedelta(days=1)) if end and end < dt.date(2199, 12, 30) else _day_start(end),
+        q=(data.get("q") or "").strip(),
+    )
+
+
+def _query_without(params: QueryDict, *names: str) -> str:
+    q = params.copy()
+    for name in names:
+        q.pop(name, None)
+    for name in list(q.keys()):
+        if all(v == "" for v in q.getlist(name)):
+            q.pop(name)
+    return q.urlencode()
+
+
+def _ticket_url_pattern() -> str:
+    try:
+        return reverse("workbench:ticket", kwargs={"ticket_id": 0}).replace("/0/", "/{id}/")
+    except NoReverseMatch:
+        return TICKET_URL_FALLBACK
+
+
+def _options() -> dict:
+    """The choices of the code filters: three small tables, one query each."""
+    def indent(node) -> str:
+        return "\u2003" * (len(node.path) // node.steplen - 1)
+
+    return {
+        "categories": [(c.code, indent(c) + c.display_name, c.get_kind_display())
+                       for c in Category.objects.order_by("path")],
+        "departments": [(d.code, d.display_name) for d in Department.objects.order_by("code")],
+        "org_units": [(u.code, indent(u) + u.display_name) for u in OrgUnit.objects.order_by("path")],
+    }
+
+
+def _list_context(request, key: str, params: QueryDict) -> dict:
+    """Everything the list (or only its table) needs, for the filters in `params`."""
+    try:
+        entry = wl.worklist_get(request.user, key)
+    except NotFound:
+        raise Http404 from None
+    form = WorklistFilterForm(params)
+    page = None
+    rows: list = []
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            page = ticket_list(viewer=request.user, filters=_filters(data), cursor=data.get("cursor") or "",
+                               limit=PAGE_SIZE, sort=data.get("sort") or DEFAULT_SORT, where=entry.condition,
+                               deadlines=True, prefetch=wl.ROW_RELATED)
+        except ValidationFailed as exc:
+            for err in exc.fields:
+                field = _FIELD_OF.get(err.field, err.field)
+                form.add_error(field if field in form.fields else None, err.reason)
+        else:
+            now = timezone.now()
+            rows = [wl.worklist_row(t, now) for t in page.items]
+    base_query = _query_without(params, "cursor")
+    pattern = _ticket_url_pattern()
+    for row in rows:
+        row.url = pattern.replace("{id}", str(row.id))
+    list_url = reverse("workbench:worklist", kwargs={"key": key})
+    return {
+        "entry": entry, "worklist": entry.worklist, "form": form, "page": page, "rows": rows,
+        "list_url": list_url, "base_query": base_query,
+        "export_url": reverse("workbench:worklist_export", kwargs={"key": key}) + (f"?{base_query}" if base_query else ""),
+        "export_max": EXPORT_MAX_ROWS, "page_size": PAGE_SIZE,
+        "has_filters": bool(_query_without(params, "cursor", "sort")),
+        "table_target": TABLE_TARGET, "state_values": set(form.data.getlist("state")) if form.data else set(),
+    }
+
+
+def _render_list(request, key: str, params: QueryDict, *, extra: dict | None = None, status: int = 200):
+    ctx = _list_context(request, key, params)
+    if extra:
+        ctx.update(extra)
+    partial = (request.htmx and request.htmx.target == TABLE_TARGET
+               and not request.htmx.history_restore_request)
+    if partial:
+        response = render(request, "workbench/_worklist_table.html", ctx, status=status)
+    else:
+        ctx.update(_options())
+        ctx["saved"] = wl.saved_filters(request.user)
+        ctx["worklists"] = wl.worklists_for(request.user)
+        ctx["nav_active"] = "worklists"
+        ctx.setdefault("save_name", "")
+        response = render(request, "workbench/worklist.html", ctx, status=status)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+@require_GET
+@login_required
+def home(request):
+    entries = wl.worklist_counts(request.user)
+    return render(request, "workbench/worklists_home.html", {
+        "entries": entries, "saved": wl.saved_filters(request.user), "nav_active": "worklists",
+    })
+
+
+@require_GET
+@login_required
+def worklist(request, key: str):
+    return _render_list(request, key, request.GET)
+
+
+@require_GET
+@login_required
+def worklist_export(request, key: str):
+    try:
+        entry = wl.worklist_get(request.user, key)
+    except NotFound:
+        raise Http404 from None
+    form = WorklistFilterForm(request.GET)
+    if not form.is_valid():
+        return _render_list(request, key, request.GET, status=422)
+    data = form.cleaned_data
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    try:
+        written, capped = worklist_export_xlsx(viewer=request.user, entry=entry, filters=_filters(data),
+                                               sort=data.get("sort") or DEFAULT_SORT, out=out)
+    except ValidationFailed:
+        out.close()
+        return _render_list(request, key, request.GET, status=422)
+    out.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = FileResponse(out, as_attachment=True, filename=f"worklist-{key}-{stamp}.xlsx",
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["X-Export-Rows"] = str(written)
+    response["X-Export-Capped"] = "1" if capped else "0"
+    return response
+
+
+@require_POST
+@login_required
+def saved_filter_save(request):
+    key = request.POST.get("worklist", "")
+    query = request.POST.get("query", "")
+    name = request.POST.get("name", "")
+    try:
+        saved = wl.saved_filter_save(owner=request.user, name=name, worklist=key, query=query)
+    except NotFound:
+        raise Http404 from None
+    except ValidationFailed as exc:
+        errors = [str(e.reason) for e in exc.fields] or [str(exc.message)]
+        return _render_list(request, key, QueryDict(query), status=422,
+                            extra={"save_errors": errors, "save_name": name})
+    messages.success(request, _("Filter “%(name)s” saved.") % {"name": saved.name})
+    url = reverse("workbench:worklist", kwargs={"key": saved.worklist})
+    return redirect(f"{url}?{saved.query}" if saved.query else url)
+
+
+@require_POST
+@login_required
+def saved_filter_delete(request, filter_id: int):
+    try:
+        wl.saved_filter_delete(owner=request.user, filter_id=filter_id)
+    except NotFound:
+        raise Http404 from None
+    messages.success(request, _("Saved filter deleted."))
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                           require_https=request.is_secure()):
+        target = reverse("workbench:home")
+    return redirect(target)
+
+
+urlpatterns = [
+    path("work/", home, name="home"),
+    path("work/saved/", saved_filter_save, name="saved_filter_save"),
+    path("work/saved/<int:filter_id>/delete/", saved_filter_delete, name="saved_filter_delete"),
+    path("work/<slug:key>/", worklist, name="worklist"),
+    path("work/<slug:key>/export.xlsx", worklist_export, name="worklist_export"),
+]

@@ -124,7 +124,7 @@ def test_filing_creates_one_ticket_in_review(client, org):
 @pytest.mark.parametrize(("lang", "messages"), [
     ("en", ["“Disputed month” is required for this category.", "is not a valid mobile number",
             "does not match its “.jpg” name", "Please check these answers"]),
-    ("zh-hans", ["“争议月份”是该类别的必填要素。", "不是有效的手机号码", "与其“.jpg”扩展名不符", "请检查以下内容"]),
+    ("zh-hans", ["该目录须填写“争议月份”。", "不是有效的手机号", "文件内容与扩展名“.jpg”不符", "请检查以下内容"]),
 ])
 def test_field_errors_in_both_languages_keep_values(client, org, lang, messages):
     data = form(el_month="", phone="1380013", description="我的描述保留下来了",

@@ -118,7 +118,7 @@ def public_timeline(events: list[dict]) -> list[PublicStep]:
     steps: list[PublicStep] = []
 
     def add(step, at, text=""):
-        if step == Step.IN_PROGRESS and steps and steps[-1].step in (Step.IN_PROGRESS, Step.ACCEPTED):
+        if step == Step.IN_PROGRESS and steps and steps[-1].step == Step.IN_PROGRESS:
             return  # dispatch, acknowledgement, transfer...: one "being handled" per round
         steps.append(PublicStep(step, at, text))
 

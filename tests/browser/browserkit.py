@@ -114,8 +114,8 @@ class Person:
 
     # -- checks -------------------------------------------------------------------------------
 
-    def axe(self, what: str, *, disable: tuple[str, ...] = ()):
-        """Run axe-core on the page as it is; fail on serious or critical violations."""
+    def axe_violations(self, what: str, *, disable: tuple[str, ...] = ()) -> list[str]:
+        """Run axe-core on the page as it is; the serious and critical violations, described."""
         self.page.add_script_tag(path=str(AXE_JS))
         result = self.page.evaluate(
             """async (disabled) => {
@@ -130,12 +130,19 @@ class Person:
             }""",
             list(disable),
         )
-        bad = [v for v in result if v["impact"] in ("serious", "critical")]
-        if bad:
-            lines = [f"axe: {what} ({self.lang}) {self.page.url}"]
-            for v in bad:
-                lines.append(f"- [{v['impact']}] {v['id']}: {v['help']}")
-                lines += [f"    {n['target']}: {n['summary']}" for n in v["nodes"]]
+        lines = []
+        for v in result:
+            if v["impact"] not in ("serious", "critical"):
+                continue
+            lines.append(f"axe: {what} ({self.lang}) {urlsplit(self.page.url).path} "
+                         f"[{v['impact']}] {v['id']}: {v['help']}")
+            lines += [f"    {n['target']}: {n['summary']}" for n in v["nodes"]]
+        return lines
+
+    def axe(self, what: str, *, disable: tuple[str, ...] = ()):
+        """Fail on serious or critical axe-core violations of the page as it is."""
+        lines = self.axe_violations(what, disable=disable)
+        if lines:
             pytest.fail("\n".join(lines), pytrace=False)
         self.guard.check()
 

@@ -1,0 +1,117 @@
+"""A walk through the main pages, as the people who use them, for the accessibility test and
+the screenshots: `walk(people, lang, seen)` calls seen(name, person) on each page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from browserkit import PHONE, Person, labelled, portal_fill_filing, text_of, tr
+from playwright.sync_api import expect
+
+from complaintdesk.tickets.services import transitions as t
+from complaintdesk.tickets.vocabulary import Action
+
+MAIN_PAGES = (
+    "login", "worklists", "worklist", "register-errors", "ticket", "portal", "portal-file",
+    "portal-filed", "portal-case", "dashboard",
+)
+
+
+def tickets_for_pages(org, make_ticket) -> dict:
+    """A ticket to review, and one dispatched to billing and acknowledged: its page has a
+    timeline, deadlines, a lead department and the handler's actions. Through the services."""
+    u = org["users"]
+    fresh = make_ticket(title="宽带无法上网", phone="13700137000")
+    moving = make_ticket()
+    t.ticket_review(ticket_id=moving.pk, actor=u["dispatcher"], valid=True)
+    t.ticket_dispatch(ticket_id=moving.pk, actor=u["dispatcher"], department="billing")
+    t.ticket_acknowledge(ticket_id=moving.pk, actor=u["handler"])
+    return {"fresh": fresh, "moving": moving}
+
+
+def open_all_details(person: Person) -> None:
+    """Open every <details> (the ticket page's action forms) so that checks see their fields."""
+    person.page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
+
+
+def walk(people, lang: str, tickets: dict, seen: Callable[[str, Person], None], *,
+         only: tuple[str, ...] = MAIN_PAGES) -> None:
+    def tt(text):
+        return tr(lang, text)
+
+    if "login" in only:
+        visitor = people(lang)
+        visitor.goto("/login/")
+        seen("login", visitor)
+
+    dispatcher = people(lang).login("dispatcher")
+    page = dispatcher.page
+    # The worklists home (sign-in lands there), then one list.
+    expect(page.get_by_role("heading", level=1)).to_have_text(tt("Worklists"))
+    seen("worklists", dispatcher)
+    with page.expect_navigation():
+        page.get_by_role("link", name=tt("To review"), exact=True).click()
+    expect(page.get_by_role("link", name=tickets["fresh"].number, exact=True)).to_be_visible()
+    seen("worklist", dispatcher)
+
+    if "register-errors" in only:
+        # The registration form, submitted from the keyboard with the category's required
+        # elements left empty and a wrong phone number: refused, every field named, nothing lost.
+        agent = people(lang).login("agent")
+        page = agent.page
+        with page.expect_navigation():
+            page.get_by_role("link", name=tt("Register a ticket")).click()
+        agent.fill(page.get_by_label(labelled(tt("Ticket kind"))), tt("Complaint"))
+        category = page.locator("#id_category")
+        expect(category.locator("option", has_text={"zh": "多扣费", "en": "Overcharge"}[lang])).to_have_count(1)
+        agent.fill(category, {"zh": "多扣费", "en": "Overcharge"}[lang])
+        expect(page.get_by_label(labelled({"zh": "争议金额", "en": "Disputed amount"}[lang]))).to_be_visible()
+        page.get_by_label(labelled(tt("Customer phone"))).fill("1380013800")  # 10 digits
+        page.get_by_label(labelled(tt("Description"))).fill("话费多扣")
+        register = page.get_by_role("button", name=tt("Register"), exact=True)
+        page.get_by_label(labelled(tt("Description"))).focus()
+        agent.tab_to(register)
+        with page.expect_navigation():
+            page.keyboard.press("Enter")
+        alert = page.get_by_role("alert").first
+        expect(alert).to_be_visible()
+        assert page.locator(".field-error").count() >= 2, text_of(page.locator("main"))[:500]
+        assert page.get_by_label(labelled(tt("Customer phone"))).input_value() == "1380013800"
+        assert page.get_by_label(labelled(tt("Description"))).input_value() == "话费多扣"
+        seen("register-errors", agent)
+
+    if "ticket" in only:
+        handler = people(lang).login("handler")
+        handler.goto(f"/tickets/{tickets['moving'].pk}/")
+        assert tt(Action.HANDLE.label) in handler.actions_offered()
+        open_all_details(handler)
+        seen("ticket", handler)
+
+    customer = people(lang)
+    if "portal" in only:
+        customer.goto("/portal/")
+        seen("portal", customer)
+    if "portal-file" in only or "portal-filed" in only or "portal-case" in only:
+        customer.goto("/portal/file/")
+        portal_fill_filing(customer)
+        seen("portal-file", customer)
+        with customer.page.expect_navigation():
+            customer.page.get_by_role("button", name=tt("Send"), exact=True).click()
+        code = text_of(customer.page.locator("#tracking-code"))
+        seen("portal-filed", customer)
+        from browserkit import portal_lookup
+
+        portal_lookup(customer, code)
+        seen("portal-case", customer)
+
+    if "dashboard" in only:
+        supervisor = people(lang).login("supervisor")
+        with supervisor.page.expect_navigation():
+            supervisor.page.get_by_role("link", name=tt("Dashboard"), exact=True).click()
+        expect(supervisor.page.get_by_role("heading", level=1)).to_have_text(tt("Dashboard"))
+        supervisor.page.wait_for_load_state("networkidle")  # the charts' data
+        seen("dashboard", supervisor)
+
+
+def phone_sized(people, lang: str) -> Person:
+    return people(lang, PHONE)

@@ -20,7 +20,7 @@
     function bar(id, d, colour, horizontal) {
       draw(id, {
         type: "bar",
-        data: { labels: d.labels, datasets: [{ data: d.values, backgroundColor: colour }] },
+        data: { labels: d.labels, datasets: [{ data: d.values, backgroundColor: colour, maxBarThickness: 28 }] },
         options: Object.assign({}, common, {
           indexAxis: horizontal ? "y" : "x",
           plugins: { legend: { display: false } },
@@ -37,7 +37,7 @@
       data: {
         labels: data.departments.labels,
         datasets: data.departments.series.map(function (s) {
-          return { label: s.name, data: s.values, backgroundColor: s.colour };
+          return { label: s.name, data: s.values, backgroundColor: s.colour, maxBarThickness: 28 };
         })
       },
       options: Object.assign({}, common, {
@@ -55,7 +55,7 @@
       type: "line",
       data: { labels: data.trend.labels,
               datasets: [{ label: data.trend.name, data: data.trend.values, borderColor: data.colours[0],
-                           backgroundColor: "rgba(11, 92, 173, 0.15)", fill: true, tension: 0.2 }] },
+                           backgroundColor: "rgba(11, 92, 173, 0.15)", fill: true, tension: 0 }] },
       options: Object.assign({}, common, {
         plugins: { legend: { display: false } },
         scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }

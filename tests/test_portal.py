@@ -350,3 +350,14 @@ def test_case_page_queries_fixed_whatever_the_timeline(client, org, users):
     assert TicketEvent.objects.filter(ticket=ticket).count() > 90
     long = count()
     assert short == long <= 4, (short, long)
+
+
+def test_oversized_upload_refused_unread(client, org, settings):
+    settings.PORTAL_MAX_FILE_BYTES = 1024  # three files of 1 KB plus 1 MB of form
+    big = SimpleUploadedFile("big.txt", b"x" * (2 * 1024 * 1024), "text/plain")
+    response = client.post("/portal/file/", form(files=big), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413 and "too large" in response.content.decode()
+    assert Ticket.objects.count() == 0
+    small = SimpleUploadedFile("note.txt", b"x" * 2000, "text/plain")
+    too_big = client.post("/portal/file/", form(files=small), HTTP_ACCEPT_LANGUAGE="en")
+    assert too_big.status_code == 422 and "larger than" in too_big.content.decode()

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,7 +78,11 @@ def portal_account() -> User:
         account = User(username=PORTAL_USERNAME, role=Role.INTAKE_AGENT, org_unit=unit,
                        display_name="Customer portal", is_active=False)
         account.set_unusable_password()
-        account.save()
+        try:
+            with transaction.atomic():
+                account.save()
+        except IntegrityError:  # the first two filings at the same moment: one creates it
+            return User.objects.get(username=PORTAL_USERNAME)
     elif account.org_unit_id is None or account.role != Role.INTAKE_AGENT:
         account.org_unit, account.role = unit, Role.INTAKE_AGENT
         account.save(update_fields=["org_unit", "role"])

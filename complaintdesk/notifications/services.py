@@ -85,8 +85,9 @@ def message_enqueue_many(items: list[dict], *, channel: str) -> int:
     to this call's view (a twin committing in between is not subtracted)."""
     now = timezone.now()
     built: dict[str, Message] = {}
+    rendered: dict = {}  # one event tells several people the same thing: render it once
     for item in items:
-        message = _build(channel=channel, now=now, **item)
+        message = _build(channel=channel, now=now, rendered=rendered, **item)
         built.setdefault(message.dedupe_key, message)
     if not built:
         return 0
@@ -97,8 +98,10 @@ def message_enqueue_many(items: list[dict], *, channel: str) -> int:
 
 
 def _build(*, dedupe_key: str, template: str, context: dict, channel: str, recipient_user=None,
-           to_phone: str = "", to_email: str = "", language: str = "", now: dt.datetime) -> Message:
-    """A checked, unsaved message (in-app ones rendered and `sent`)."""
+           to_phone: str = "", to_email: str = "", language: str = "", now: dt.datetime,
+           rendered: dict | None = None) -> Message:
+    """A checked, unsaved message (in-app ones rendered and `sent`; `rendered` memoises the
+    rendering by template, language and context for a batch)."""
     key = (dedupe_key or "").strip()
     if not key or len(key) > 200:
         raise ValidationFailed.on("dedupe_key", _("Give a key of 1 to 200 characters."))
@@ -123,7 +126,7 @@ def _build(*, dedupe_key: str, template: str, context: dict, channel: str, recip
         status=MessageStatus.PENDING, next_attempt_at=now,
     )
     if channel == MessageChannel.IN_APP:
-        _render_in_app(message, now)
+        _render_in_app(message, now, rendered)
     return message
 
 
@@ -166,9 +169,16 @@ def _recipient(channel, user, to_phone: str, to_email: str) -> tuple[str, str]:
     return "", email
 
 
-def _render_in_app(message: Message, now: dt.datetime) -> None:
+def _render_in_app(message: Message, now: dt.datetime, memo: dict | None = None) -> None:
     try:
-        message.subject, message.body = _rendered(message)
+        if memo is None:
+            message.subject, message.body = _rendered(message)
+        else:
+            key = (message.template, message.language,
+                   json.dumps(message.context, sort_keys=True, ensure_ascii=False))
+            if key not in memo:
+                memo[key] = _rendered(message)
+            message.subject, message.body = memo[key]
     except RenderError as exc:
         message.status, message.last_error, message.next_attempt_at = (
             MessageStatus.FAILED, str(exc), None)

@@ -37,6 +37,14 @@ def add_service_errors(form: forms.Form, error: DomainError, aliases: dict | Non
         form.add_error(None, str(error.message))
 
 
+def describe_errors(form: forms.Form) -> forms.Form:
+    """Point each field with an error at its message (aria-describedby), for screen readers."""
+    for name in form.errors:
+        if name in form.fields:
+            form.fields[name].widget.attrs["aria-describedby"] = f"{form[name].auto_id}_error"
+    return form
+
+
 # -- registration --------------------------------------------------------------------------------
 
 def _blank_first(choices, blank_label):
@@ -73,8 +81,14 @@ class RegisterForm(forms.Form):
     )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
 
+    # Required by the service (which reports every missing field at once, with the elements):
+    # marked as required in the page, not refused by the form before the service is asked.
+    marked_required = frozenset({"category", "title", "description", "phone"})
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name in self.marked_required:
+            self.fields[name].widget.attrs["aria-required"] = "true"
         self.fields["kind"].choices = Kind.choices()
         self.fields["channel"].choices = Channel.choices()
         self.fields["severity"].choices = _blank_first(Severity.choices(), _("As the category says"))

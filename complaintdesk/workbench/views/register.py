@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import path
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from complaintdesk.accounts.roles import Role
@@ -65,7 +65,7 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
     chosen = selectors.category_with_elements(code=category, kind=kind)
     return {
         "nav_active": "register",
-        "form": form,
+        "form": f.describe_errors(form) if form.is_bound else form,
         "kind": kind,
         "query": query,
         "category": category if chosen else "",
@@ -103,7 +103,7 @@ def register(request):
         key = data["idempotency_key"] or ""
         answer = (data["resolve_on_spot"] or "").strip()
         if answer and not _may_resolve_on_spot(request.user, kind):
-            form.add_error("resolve_on_spot", _g("This ticket cannot be resolved on the spot by you; "
+            form.add_error("resolve_on_spot", gettext("This ticket cannot be resolved on the spot by you; "
                                                  "leave this empty and register it."))
         uploads = []
         for upload in files:
@@ -149,7 +149,7 @@ def register(request):
 
 def _registered(request, ticket, created: bool, uploads):
     if not created:
-        messages.info(request, _g("This ticket was already registered as %(number)s.") % {
+        messages.info(request, gettext("This ticket was already registered as %(number)s.") % {
             "number": ticket.number})
         return redirect("workbench:ticket", ticket_id=ticket.pk)
     refused = []
@@ -159,9 +159,9 @@ def _registered(request, ticket, created: bool, uploads):
                                                name=name, data=content)
         except DomainError as exc:
             refused.append(f"{name}: {exc.message}")
-    messages.success(request, _g("Ticket %(number)s registered.") % {"number": ticket.number})
+    messages.success(request, gettext("Ticket %(number)s registered.") % {"number": ticket.number})
     for line in refused:
-        messages.warning(request, _g("Not attached: %(reason)s") % {"reason": line})
+        messages.warning(request, gettext("Not attached: %(reason)s") % {"reason": line})
     return redirect("workbench:ticket", ticket_id=ticket.pk)
 
 
@@ -217,7 +217,7 @@ def phone_check(request):
         except ValidationFailed as exc:
             context["message"] = str(exc.fields[0].reason)
         else:
-            context.update(ok=True, message=_g("Valid number: %(number)s") % {"number": display_phone(e164)})
+            context.update(ok=True, message=gettext("Valid number: %(number)s") % {"number": display_phone(e164)})
             if name == "phone":
                 context["history"] = selectors.customer_history(viewer=request.user, phone=e164)
     return render(request, "workbench/_register_phone.html", context)

@@ -23,7 +23,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +31,7 @@ from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
+from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
@@ -109,15 +110,17 @@ assert set(ORDER) == {a.value for a in Action}, "every workflow action needs a f
 # -- presentation of what the selectors read ----------------------------------------------------
 
 
-def _duration(seconds: int) -> str:
+def _duration(seconds: int, *, days: bool = True) -> str:
+    """'2 d 5 h', '3 h 10 min', '25 min'; working time in hours only (a working day is not
+    24 hours)."""
     minutes = abs(int(seconds)) // 60
-    days, rest = divmod(minutes, 24 * 60)
+    days, rest = divmod(minutes, 24 * 60) if days else (0, minutes)
     hours, mins = divmod(rest, 60)
     if days:
-        return _g("%(d)d d %(h)d h") % {"d": days, "h": hours}
+        return gettext("%(d)d d %(h)d h") % {"d": days, "h": hours}
     if hours:
-        return _g("%(h)d h %(m)d min") % {"h": hours, "m": mins}
-    return _g("%(m)d min") % {"m": mins}
+        return gettext("%(h)d h %(m)d min") % {"h": hours, "m": mins}
+    return gettext("%(m)d min") % {"m": mins}
 
 
 def _parse(value):
@@ -140,7 +143,7 @@ def _rule_text(rule: str | None) -> str:
     text = rule or ""
     for unit in DurationUnit:
         text = text.replace(unit.value, str(unit.label))
-    return text.replace("daily_at", _g("daily at")).replace("after", _g("after"))
+    return text.replace("daily_at", gettext("daily at")).replace("after", gettext("after"))
 
 
 def _clock_rows(clocks, now) -> list[dict]:
@@ -157,12 +160,12 @@ def _clock_rows(clocks, now) -> list[dict]:
             status = "met"
         if c.state == ClockState.RUNNING and c.remaining_seconds is not None:
             if c.remaining_seconds < 0:
-                left = _g("overdue by %(time)s") % {"time": _duration(c.remaining_seconds)}
+                left = gettext("overdue by %(time)s") % {"time": _duration(c.remaining_seconds)}
             else:
-                left = _g("%(time)s left") % {"time": _duration(c.remaining_seconds)}
+                left = gettext("%(time)s left") % {"time": _duration(c.remaining_seconds)}
         if c.remaining_working_minutes is not None and c.state in (ClockState.RUNNING, ClockState.PAUSED):
-            working = _g("%(time)s of working time left") % {
-                "time": _duration(max(c.remaining_working_minutes, 0) * 60)}
+            working = gettext("%(time)s of working time left") % {
+                "time": _duration(max(c.remaining_working_minutes, 0) * 60, days=False)}
             left = f"{left} ({working})" if left else working
         e = c.explanation or {}
         calendar = e.get("calendar") or {}
@@ -206,7 +209,7 @@ _PAYLOAD_LABELS = {
 
 def _payload_value(key, value, departments):
     if isinstance(value, bool):
-        return _g("Yes") if value else _g("No")
+        return gettext("Yes") if value else gettext("No")
     if key in ("department", "from_department", "responsible_department"):
         return selectors.department_name(departments, value)
     if key == "departments":
@@ -241,13 +244,31 @@ def _timeline(events, departments) -> list[dict]:
     return rows
 
 
+def _elements(rows) -> list[tuple[str, str]]:
+    """(label, value as shown) of the required elements: phones formatted, choices labelled."""
+    out = []
+    for definition, key, value in rows:
+        if definition is None:
+            out.append((key, "" if value is None else str(value)))
+            continue
+        shown = "" if value is None else str(value)
+        if value and definition.type == ElementType.PHONE:
+            shown = display_phone(str(value))
+        elif value and definition.type == ElementType.CHOICE:
+            for choice in definition.choices or []:
+                if choice.get("value") == value:
+                    shown = pick(choice.get("label", ""), choice.get("label_en", "")) or shown
+        out.append((definition.display_label, shown))
+    return out
+
+
 def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> list[dict]:
     specs = sorted((ACTIONS[a.replace("_", "-")] for a in page.allowed_actions),
                    key=lambda s: ORDER[s.action.value])
     out = []
     for spec in specs:
         if spec.slug == bound_slug and bound is not None:
-            form = bound
+            form = f.describe_errors(bound)
         else:
             form = spec.form(initial={"expected_version": page.ticket.version},
                              departments=page.departments, ticket=page.ticket, prefix=spec.slug)
@@ -277,12 +298,13 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "cause_label": _label(Cause, ticket.cause) if ticket.cause else "",
         "channel_label": _label(Channel, ticket.channel),
         "contact_phone": display_phone(ticket.contact_phone),
+        "elements": _elements(page.elements),
         "clocks": _clock_rows(page.clocks, now),
         "timeline": _timeline(page.events, page.departments),
         "lead_assignments": lead,
         "assisting": assisting,
         "actions": _action_forms(page, bound, bound_slug),
-        "attachment_form": attachment_form or f.AttachmentForm(),
+        "attachment_form": f.describe_errors(attachment_form) if attachment_form else f.AttachmentForm(),
         "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "read_only": ticket.state == State.ARCHIVED,
         "notice": notice,
@@ -300,7 +322,7 @@ def _load(request, ticket_id: int):
     try:
         return selectors.ticket_page(viewer=request.user, ticket_id=ticket_id)
     except NotFound:
-        raise Http404(_g("No such ticket.")) from None
+        raise Http404(gettext("No such ticket.")) from None
 
 
 def _conflict_message(ticket_id: int, error: Conflict, page) -> str:
@@ -308,11 +330,11 @@ def _conflict_message(ticket_id: int, error: Conflict, page) -> str:
     last = selectors.last_change(ticket_id=ticket_id)
     state = _label(State, page.ticket.state)
     if last is not None and last.actor is not None:
-        return _g("This ticket was changed by %(who)s at %(time)s: it is now “%(state)s”. "
+        return gettext("This ticket was changed by %(who)s at %(time)s: it is now “%(state)s”. "
                   "The page shows its current state; check it before acting again.") % {
             "who": str(last.actor), "time": timezone.localtime(last.created_at).strftime("%H:%M"),
             "state": state}
-    return _g("This ticket was changed by someone else: it is now “%(state)s”. The page shows "
+    return gettext("This ticket was changed by someone else: it is now “%(state)s”. The page shows "
               "its current state; check it before acting again.") % {"state": state}
 
 
@@ -330,7 +352,7 @@ def ticket_detail(request, ticket_id: int):
 def ticket_action(request, ticket_id: int, action: str):
     spec = ACTIONS.get(action)
     if spec is None:
-        raise Http404(_g("No such action."))
+        raise Http404(gettext("No such action."))
     page = _load(request, ticket_id)
     form = spec.form(request.POST, departments=page.departments, ticket=page.ticket, prefix=spec.slug)
     if form.is_valid():
@@ -348,15 +370,15 @@ def ticket_action(request, ticket_id: int, action: str):
             page = _load(request, ticket_id)
             return _after(request, page, str(exc.message), messages.ERROR, "error")
         except NotFound:
-            raise Http404(_g("No such ticket.")) from None
+            raise Http404(gettext("No such ticket.")) from None
         else:
             page = _load(request, ticket_id)
-            message = _g("Done: %(action)s. The ticket is now “%(state)s”.") % {
+            message = gettext("Done: %(action)s. The ticket is now “%(state)s”.") % {
                 "action": spec.action.label, "state": _label(State, page.ticket.state)}
             return _after(request, page, message, messages.SUCCESS, "success")
     # Errors at the fields, with what was typed; the rest of the page as it is now.
     return _render(request, page, status=200 if request.htmx else 422, bound=form,
-                   bound_slug=spec.slug, notice=_g("Check the fields marked below."),
+                   bound_slug=spec.slug, notice=gettext("Check the fields marked below."),
                    notice_kind="error")
 
 
@@ -385,10 +407,10 @@ def attachment_upload(request, ticket_id: int):
             return _after(request, page, str(exc.message), messages.WARNING, "warning")
         else:
             page = _load(request, ticket_id)
-            return _after(request, page, _g("Attached: %(name)s.") % {"name": upload.name},
+            return _after(request, page, gettext("Attached: %(name)s.") % {"name": upload.name},
                           messages.SUCCESS, "success")
     return _render(request, page, status=200 if request.htmx else 422, attachment_form=form,
-                   notice=_g("The file was not attached: see the reason below."), notice_kind="error")
+                   notice=gettext("The file was not attached: see the reason below."), notice_kind="error")
 
 
 @login_required
@@ -397,9 +419,9 @@ def attachment_download(request, ticket_id: int, attachment_id: int):
     try:
         attachment = ticket_selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
     except NotFound:
-        raise Http404(_g("No such attachment.")) from None
+        raise Http404(gettext("No such attachment.")) from None
     if attachment.ticket_id != ticket_id:
-        raise Http404(_g("No such attachment."))
+        raise Http404(gettext("No such attachment."))
     return FileResponse(attachment.file.open("rb"), as_attachment=True,
                         filename=attachment.original_name, content_type=attachment.content_type)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from complaintdesk.notifications.models import Message
 from complaintdesk.portal.codes import ALPHABET, CODE_LENGTH, normalize_code
 from complaintdesk.portal.models import PortalTicket, RateCounter
+from complaintdesk.portal.selectors import portal_rating
 from complaintdesk.portal.services.challenge import challenge_new
 from complaintdesk.portal.services.throttle import rate_hit
 from complaintdesk.portal.workflow import PORTAL_USERNAME
@@ -301,8 +302,9 @@ def test_satisfied_rating_closes_and_late_rating_is_kept(client, org, users):
     t.ticket_handle(ticket_id=inquiry.pk, actor=users["handler"], notes="explained")
     t.ticket_reply(ticket_id=inquiry.pk, actor=d, text="套餐资费见说明。")
     lookup(client, code2, phone="13700137000")
-    assert client.post(f"/portal/case/{inquiry.number}/rate/", {"rating": "satisfied"}).status_code == 302
-    assert PortalTicket.objects.get(ticket=inquiry).rating == "satisfied"
+    assert client.post(f"/portal/case/{inquiry.number}/rate/", {"rating": "satisfied", "comment": "清楚"}).status_code == 302
+    shown = portal_rating(ticket_id=inquiry.pk)  # what the staff's ticket page can show
+    assert (shown.rating, shown.comment) == ("satisfied", "清楚")
 
 
 def test_rating_needs_a_choice(client, org, users):

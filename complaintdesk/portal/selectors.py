@@ -15,6 +15,7 @@ from complaintdesk.portal.workflow import (
     PORTAL_USERNAME,
     PublicStatus,
     PublicStep,
+    Rating,
     Step,
     public_status,
     public_timeline,
@@ -170,3 +171,24 @@ def portal_case(*, ticket_id: int) -> PortalCase | None:
 
 def portal_number_to_id(*, number: str) -> int | None:
     return (PortalTicket.objects.filter(ticket__number=number).values_list("ticket_id", flat=True).first())
+
+
+@dataclass(frozen=True)
+class CustomerRating:
+    rating: str  # workflow.Rating value
+    comment: str
+    rated_at: dt.datetime
+
+    @property
+    def label(self):
+        return dict(Rating.choices())[self.rating]
+
+
+def portal_rating(*, ticket_id: int) -> CustomerRating | None:
+    """For the staff's ticket page: the customer's own evaluation given on the portal (also
+    when it came after the callback, or on an inquiry that closed with the reply)."""
+    row = (PortalTicket.objects.filter(ticket_id=ticket_id, rated_at__isnull=False)
+           .values("rating", "rating_comment", "rated_at").first())
+    if row is None:
+        return None
+    return CustomerRating(row["rating"], row["rating_comment"], row["rated_at"])

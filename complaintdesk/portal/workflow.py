@@ -6,6 +6,7 @@ the tests share one definition."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.tickets.vocabulary import EventType, Kind, Satisfaction, State
@@ -109,6 +110,15 @@ class PublicStep:
     @property
     def label(self):
         return Step.LABELS[self.step]
+
+    # Formatted here: the template's date filter costs ~0.1 ms a call, and a timeline is long.
+    @property
+    def when(self) -> str:
+        return timezone.localtime(self.at).strftime("%Y-%m-%d %H:%M")
+
+    @property
+    def iso(self) -> str:
+        return self.at.isoformat()
 
 
 def public_timeline(events: list[dict]) -> list[PublicStep]:

@@ -25,8 +25,10 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # Every test that drives Chromium (here, or elsewhere with the same fixture) is marked, so
+    # that `-m "not browser"` leaves them out (scripts/test: BROWSER_TESTS).
     for item in items:
-        if "tests/browser/" in item.nodeid:
+        if "tests/browser/" in item.nodeid or "chromium" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.browser)
 
 

@@ -16,7 +16,6 @@ from complaintdesk.accounts.roles import Role
 from complaintdesk.core.errors import Forbidden, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.vocabulary import SlaStatus
-from complaintdesk.tickets.models import TicketEvent
 from complaintdesk.tickets.selectors import visible_tickets
 from complaintdesk.tickets.vocabulary import (
     OPEN_STATES,
@@ -206,10 +205,14 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
     # when a dissatisfied customer's case is reopened). Scoped through the visible tickets.
     p_start, p_end = _day_start(date_from), _day_start(date_to + dt.timedelta(days=1))
     by_outcome: dict[str, int] = {}
-    for row in (TicketEvent.objects.filter(type=EventType.CALLED_BACK, created_at__gte=p_start,
-                                           created_at__lt=p_end, ticket__in=tickets.values("id"))
-                .annotate(outcome=KeyTextTransform("satisfaction", "payload"))
-                .order_by().values("outcome").annotate(n=Count("id"))):
+    # From the visible tickets joined to their callback events (one join, the event filters in
+    # the same filter() call): the planner starts from the events of the period (type, time
+    # index). `event.ticket_id IN (visible tickets)` instead was planned as one index probe
+    # per visible ticket (0.6 s at 10k).
+    for row in (tickets.filter(events__type=EventType.CALLED_BACK, events__created_at__gte=p_start,
+                               events__created_at__lt=p_end)
+                .annotate(outcome=KeyTextTransform("satisfaction", "events__payload"))
+                .order_by().values("outcome").annotate(n=Count("events__id"))):
         by_outcome[row["outcome"] or ""] = by_outcome.get(row["outcome"] or "", 0) + row["n"]
     by_outcome.pop("", None)
     board.callbacks = sum(by_outcome.values())

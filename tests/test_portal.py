@@ -187,6 +187,9 @@ def test_lookup_needs_code_and_phone_and_answers_alike(client, org):
     assert found.status_code == 302 and found["Location"] == f"/portal/case/{ticket.number}/"
     page = other.get(found["Location"], HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert ticket.number in page and "Received, being checked" in page
+    # Hidden again on this device.
+    assert other.post(f"/portal/case/{ticket.number}/leave/").status_code == 302
+    assert other.get(found["Location"]).status_code == 404
 
 
 def test_lookup_rate_limit_triggers_and_resets(client, org, settings):
@@ -363,3 +366,14 @@ def test_oversized_upload_refused_unread(client, org, settings):
     small = SimpleUploadedFile("note.txt", b"x" * 2000, "text/plain")
     too_big = client.post("/portal/file/", form(files=small), HTTP_ACCEPT_LANGUAGE="en")
     assert too_big.status_code == 422 and "larger than" in too_big.content.decode()
+
+
+def test_codes_never_logged(client, org, caplog):
+    caplog.set_level("DEBUG")
+    ticket, code = file_ticket(client)
+    lookup(client, "AAAAA-AAAAA")
+    lookup(client, code, phone="13700137000")
+    lookup(client, code)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert normalize_code(code) not in logged and code not in logged
+    assert normalize_code(code) not in str(list(Message.objects.values_list("context", "body")))

@@ -15,4 +15,5 @@ urlpatterns = [
     path("case/<str:number>/", views.case, name="case"),
     path("case/<str:number>/answer/", views.answer, name="answer"),
     path("case/<str:number>/rate/", views.rate, name="rate"),
+    path("case/<str:number>/leave/", views.leave, name="leave"),
 ]

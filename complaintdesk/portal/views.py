@@ -334,3 +334,12 @@ def rate(request, number):
     except Conflict as exc:
         return _case_page(request, number, status=409, values=values, problem=exc.message)
     return redirect(reverse("portal:case", kwargs={"number": number}) + "?sent=rating")
+
+
+@require_POST
+def leave(request, number):
+    """Forget the case in this browser (a shared computer, a phone lent to someone)."""
+    cases = dict(request.session.get(SESSION_KEY, {}))
+    cases.pop(number, None)
+    request.session[SESSION_KEY] = cases
+    return redirect("portal:home")

@@ -377,3 +377,16 @@ def test_codes_never_logged(client, org, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert normalize_code(code) not in logged and code not in logged
     assert normalize_code(code) not in str(list(Message.objects.values_list("context", "body")))
+
+
+def test_language_switch_and_admin_inspection(client, org, django_user_model):
+    response = client.post("/language/", {"language": "en", "next": "/portal/"})
+    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert "How can we help?" in client.get("/portal/").content.decode()
+    ticket, _code = file_ticket(client)
+    admin_client = client.__class__()
+    admin_client.force_login(django_user_model.objects.create_superuser("root", "root@example.com", "pw-root-1",
+                                                                        org_unit=org["province"]))
+    page = admin_client.get("/admin/portal/portalticket/")
+    assert page.status_code == 200 and ticket.number in page.content.decode()
+    assert admin_client.get("/admin/portal/portalticket/add/").status_code == 403

@@ -50,6 +50,8 @@ def demo(argv: list[str]) -> int:
     url = f"http://{args.host}:{args.port}"
     print()
     print(f"complaintdesk demo — database: {settings.DATABASES['default']['NAME']}")
+    print(f"  workbench (staff): {url}/  — sign in with a login below")
+    print(f"  customer portal:   {url}/portal/")
     print(f"  admin:   {url}/admin/")
     print(f"  API:     {url}/api/v1/  (OpenAPI: {url}/api/v1/openapi.json, docs: {url}/api/v1/docs)")
     print(f"  logins (password for all: {info.password}):")

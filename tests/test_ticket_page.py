@@ -377,8 +377,14 @@ def test_page_shows_deadlines_elements_customer_timeline_and_assist_input(org, m
     t.ticket_assist_input(ticket_id=ticket.pk, actor=users["network_handler"], text="基站运行正常")
     client = as_user(users["dispatcher"], "en")
     html = client.get(page_url(ticket)).content.decode()
-    assert "Handling deadline" in html and "left" in html and "Why this deadline?" in html
-    assert "全程" in html  # the policy, in the explanation
+    assert "Handling deadline" in html and "left" in html
+    deadlines = reverse("workbench:ticket_deadlines", args=[ticket.pk])
+    assert deadlines in html  # the explanation, on demand
+    explained = client.get(deadlines).content.decode()
+    assert "全程" in explained and "Counted from" in explained  # the policy, the start
+    partial = client.get(deadlines, HTTP_HX_REQUEST="true").content.decode()
+    assert partial.lstrip().startswith("<section") and "全程" in partial
+    assert as_user(users["city_b_dispatcher"]).get(deadlines).status_code == 404
     assert "Disputed amount" in html and "58.00" in html
     assert "138 0013 8000" in html
     assert "基站运行正常" in html and "Network operations" in html

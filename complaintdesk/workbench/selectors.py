@@ -19,6 +19,8 @@ from complaintdesk.tickets.vocabulary import OPEN_STATES
 
 PATH_SEPARATOR = " › "
 HISTORY_LIMIT = 10
+# Actions whose form picks a department: only then is the department list read.
+PICKER_ACTIONS = frozenset({"dispatch", "transfer", "co_handle", "handle"})
 
 
 # -- the category picker -----------------------------------------------------------------------
@@ -111,14 +113,16 @@ class TicketPage:
     events: list[TicketEvent]
     category_label: str
     elements: list[tuple[RequiredElement | None, str, object]]  # (definition, key, value)
-    departments: list[Department]  # active ones, for the pickers and for names in the timeline
+    departments: list[Department]  # the active ones, when an allowed action has a picker
+    department_names: dict[str, str]  # code → name, for the timeline
 
 
 def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     """Everything the ticket page shows; NotFound when the viewer may not see the ticket.
 
     ticket_get (scoped) + the events with their actors + the category chain and its elements +
-    the active departments: the same count for 1 or 1,000 events, attachments or clocks."""
+    the active departments when a department picker is shown: the same count for 1 or 1,000
+    events, attachments or clocks."""
     detail = ticket_selectors.ticket_get(viewer=viewer, ticket_id=ticket_id)
     ticket = detail.ticket
     events = list(
@@ -130,12 +134,20 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     values = ticket.elements or {}
     elements = [(d, d.key, values.get(d.key)) for d in definitions]
     elements += [(None, k, v) for k, v in values.items() if k not in known]
-    departments = list(Department.objects.filter(active=True).order_by("code"))
+    departments = []
+    if PICKER_ACTIONS & set(detail.allowed_actions):
+        departments = list(Department.objects.filter(active=True).order_by("code"))
+    # Every department an event names held a part of the ticket (dispatch, transfer, return,
+    # co-handling) or is its responsible department: their names are loaded already.
+    names = {a.department.code: a.department.display_name for a in detail.assignments}
+    if ticket.responsible_department_id:
+        names[ticket.responsible_department.code] = ticket.responsible_department.display_name
+    names.update((d.code, d.display_name) for d in departments)
     return TicketPage(
         ticket=ticket, assignments=detail.assignments, attachments=detail.attachments,
         allowed_actions=detail.allowed_actions, clocks=detail.clocks, events=events,
         category_label=PATH_SEPARATOR.join(c.display_name for c in chain),
-        elements=elements, departments=departments,
+        elements=elements, departments=departments, department_names=names,
     )
 
 
@@ -146,8 +158,5 @@ def last_change(*, ticket_id: int) -> TicketEvent | None:
             .order_by("-id").first())
 
 
-def department_name(departments: list[Department], code: str) -> str:
-    for d in departments:
-        if d.code == code:
-            return d.display_name
-    return code
+def department_name(names: dict[str, str], code: str) -> str:
+    return names.get(code, code)

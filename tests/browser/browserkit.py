@@ -205,20 +205,36 @@ class Person:
         return [t.strip() for t in self.page.locator("details.action > summary").all_inner_texts()]
 
     def act(self, label: str, fields: dict | None = None, radios: tuple[str, ...] = (),
-            *, expect_done: bool = True):
-        """Open the action's form, fill it by labels, press its button (the same name)."""
+            *, expect_done: bool = True, keyboard: bool = False):
+        """Open the action's form, fill it by labels, press its button (the same name); with
+        keyboard=True the form is opened with Enter on its summary and sent with Tab + Space.
+        Returns the notice the page then shows."""
         from playwright.sync_api import expect
 
         box = self.action_box(label)
         assert box.count() == 1, f"action {label!r} is not offered; offered: {self.actions_offered()}"
+        summary = box.locator("summary")
         if box.get_attribute("open") is None:
-            box.locator("summary").click()
+            if keyboard:
+                summary.focus()
+                self.page.keyboard.press("Enter")
+                expect(box).to_have_attribute("open", "")
+            else:
+                summary.click()
         for field_label, value in (fields or {}).items():
             self.fill(box.get_by_label(labelled(field_label)), value)
         for radio in radios:
             box.get_by_role("radio", name=radio, exact=True).check()
+        button = box.get_by_role("button", name=label, exact=True)
+        before = self.page.locator("#ticket-main").element_handle()
         with self.page.expect_response(lambda r: r.request.method == "POST"):
-            box.get_by_role("button", name=label, exact=True).click()
+            if keyboard:
+                summary.focus()
+                self.tab_to(button)
+                self.page.keyboard.press("Space")
+            else:
+                button.click()
+        before.wait_for_element_state("hidden")  # the page part was swapped (or reloaded)
         notice = self.page.locator("#ticket-main .notice")
         if expect_done:
             expect(notice).to_contain_text(label)

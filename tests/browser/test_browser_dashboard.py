@@ -19,7 +19,8 @@ CHARTS = ["chart-channels", "chart-states", "chart-departments", "chart-satisfac
 
 
 @pytest.fixture
-def some_tickets(org, users, make_ticket):
+def some_tickets(org, users, make_ticket, settings):
+    settings.REPORTS_DASHBOARD_CACHE_SECONDS = 0  # the figures of this test's data, not a cached board
     now = timezone.now()
     plan = [
         ("p-a", "hotline", "registered", None, "ok", 0),

@@ -47,7 +47,8 @@ class Desk:
     def t(self, text):
         return tr(self.lang, text)
 
-    def step(self, username, worklist, number, action, fields=None, radios=(), *, before, after):
+    def step(self, username, worklist, number, action, fields=None, radios=(), *, before, after,
+             keyboard=False):
         """Find the ticket in a worklist (or, with worklist None, open its page again), check
         its state, take the action, check the new state."""
         me = self(username)
@@ -56,7 +57,7 @@ class Desk:
         else:
             me.goto(f"/tickets/{self.ticket_id}/")
         expect(me.state_badge()).to_have_text(self.t(before.label))
-        notice = me.act(self.t(action.label), fields, radios)
+        notice = me.act(self.t(action.label), fields, radios, keyboard=keyboard)
         expect(me.state_badge()).to_have_text(self.t(after.label))
         assert self.t(after.label) in notice  # "Done: … The ticket is now “…”."
         return me
@@ -76,7 +77,7 @@ def test_whole_journey(people, org, portal_settings, lang):
 
     # The centre reviews it (valid) and dispatches it to the billing department.
     reviewer = desk.step("dispatcher", "To review", number, Action.REVIEW_VALID,
-                         before=State.REGISTERED, after=State.AWAITING_DISPATCH)
+                         before=State.REGISTERED, after=State.AWAITING_DISPATCH, keyboard=True)
     page = reviewer.page
     assert page.locator("html").get_attribute("lang") == {"zh": "zh-Hans", "en": "en"}[lang]
     if lang == "zh":
@@ -101,7 +102,7 @@ def test_whole_journey(people, org, portal_settings, lang):
     expect(handler.state_badge()).to_have_text(t(State.AWAITING_AUDIT.label))
 
     # The centre's audit rejects the handling; the handler handles again; the audit accepts.
-    desk.step("supervisor", "To audit", number, Action.AUDIT_REJECT,
+    desk.step("supervisor", "To audit", number, Action.AUDIT_REJECT, keyboard=True, fields=
               {t("What must change"): {"zh": "请说明误订的原因和责任人。",
                                        "en": "Say why it was ordered and who is responsible."}[lang]},
               before=State.AWAITING_AUDIT, after=State.IN_PROGRESS)

@@ -18,6 +18,12 @@ URL = "/dashboard/"
 TZ = timezone.get_default_timezone()
 
 
+@pytest.fixture(autouse=True)
+def _no_dashboard_cache(settings):
+    # Figures fresh on every request (the cache has its own test below).
+    settings.REPORTS_DASHBOARD_CACHE_SECONDS = 0
+
+
 def day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=TZ)
 
@@ -280,3 +286,25 @@ def test_figures_link_to_the_worklists(client, users, known):
     assert f'href="{overdue}?org_unit=p-a"' in html
     today = known["today"].isoformat()
     assert f'href="{every}?channel=hotline&amp;date_from={today}&amp;date_to={today}&amp;org_unit=p-a"' in html
+
+
+def test_computed_dashboard_is_reused_for_a_minute(client, org, users, known, make_ticket, settings):
+    from django.core.cache import cache
+
+    settings.REPORTS_DASHBOARD_CACHE_SECONDS = 60
+    cache.clear()
+    client.force_login(users["supervisor"])
+    first = _queries(client)
+    _more(org, users, make_ticket, 3)
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    # Only the session and the user: the figures come from the cache, as of the first request.
+    assert len(ctx.captured_queries) == 2 < first
+    assert response.context["board"].open_total == 5
+    assert "Figures as of" in response.content.decode()
+    # Another language, another viewer or other filters: computed afresh.
+    zh = client.get(URL, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert zh.context["board"].open_total > 5
+    client.force_login(users["leader"])
+    assert client.get(URL, HTTP_ACCEPT_LANGUAGE="en").context["board"].open_total > 5
+    cache.clear()

@@ -6,10 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import Role
@@ -84,6 +87,7 @@ class Dashboard:
     callbacks: int = 0
     trend: list[Figure] = field(default_factory=list)  # one per day of the period, oldest first
     intake_in_period: int = 0
+    computed_at: dt.datetime | None = None
 
 
 def _local_tz():
@@ -158,7 +162,8 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
         # A join on the path prefix, as visible_tickets does for the viewer's own scope.
         tickets = tickets.filter(org_unit__path__startswith=unit.path)
 
-    board = Dashboard(today=today, date_from=date_from, date_to=date_to, org_unit=unit, org_units=units)
+    board = Dashboard(today=today, date_from=date_from, date_to=date_to, org_unit=unit, org_units=units,
+                      computed_at=now or timezone.now())
 
     # Today's intake, by channel and kind: one GROUP BY over today's rows (created_at index).
     start, end = _day_start(today), _day_start(today + dt.timedelta(days=1))
@@ -233,3 +238,27 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
     board.intake_in_period = sum(c.count for c in board.trend)
     return board
 
+
+
+def cache_seconds() -> int:
+    """How long a computed dashboard is reused (settings.REPORTS_DASHBOARD_CACHE_SECONDS, 60 by
+    default; 0: never). Figures a minute old are good enough for watching the day, and a
+    supervisor refreshing the page, or ten of them, then costs the database nothing."""
+    return int(getattr(settings, "REPORTS_DASHBOARD_CACHE_SECONDS", 60))
+
+
+def dashboard_get_cached(*, viewer, filters: DashboardFilters | None = None) -> Dashboard:
+    """`dashboard_get`, reused for `cache_seconds()` per viewer, scope, filters, day and
+    language (the labels are translated): the page says when its figures were computed."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return dashboard_get(viewer=viewer, filters=filters)
+    f = filters or DashboardFilters()
+    key = ":".join(str(x) for x in (
+        "reports:dashboard:v1", viewer.pk, viewer.role, viewer.org_unit_id, viewer.department_id,
+        f.org_unit, f.date_from, f.date_to, local_today(), get_language()))
+    board = cache.get(key)
+    if board is None:
+        board = dashboard_get(viewer=viewer, filters=filters)
+        cache.set(key, board, seconds)
+    return board

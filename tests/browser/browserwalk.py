@@ -29,6 +29,36 @@ def tickets_for_pages(org, make_ticket) -> dict:
     return {"fresh": fresh, "moving": moving}
 
 
+def more_tickets(org, make_ticket, count: int = 24) -> None:
+    """A fuller desk for the screenshots: tickets in several states, several categories and
+    channels, all through the services."""
+    u = org["users"]
+    shapes = [
+        dict(title="宽带经常断线", category="network-weak", kind="complaint", channel="counter",
+             elements={}, description="家里宽带每天晚上断线三四次，已经报修两次没有解决。"),
+        dict(title="资费套餐咨询", category="inquiry-tariff", kind="inquiry", channel="email",
+             elements={}, description="想了解5G套餐的资费和合约期。"),
+        dict(title="话费多扣", channel="hotline"),
+        dict(title="流量包重复扣费", channel="web_portal",
+             elements={"account_phone": "13600136000", "month": "2026-11-01", "amount": "30"}),
+    ]
+    for i in range(count):
+        shape = dict(shapes[i % len(shapes)])
+        shape["phone"] = f"1390000{i:04d}"
+        ticket = make_ticket(**shape)
+        step = i % 6
+        if step >= 1:
+            t.ticket_review(ticket_id=ticket.pk, actor=u["dispatcher"], valid=True)
+        if step >= 2:
+            department = "network" if shape.get("category") == "network-weak" else "billing"
+            t.ticket_dispatch(ticket_id=ticket.pk, actor=u["dispatcher"], department=department)
+        if step >= 3 and shape.get("category") != "network-weak":
+            t.ticket_acknowledge(ticket_id=ticket.pk, actor=u["handler"])
+        if step >= 4 and shape.get("category") != "network-weak":
+            t.ticket_handle(ticket_id=ticket.pk, actor=u["handler"], notes="已核实并退费。",
+                            cause="sales")
+
+
 def open_all_details(person: Person) -> None:
     """Open every <details> (the ticket page's action forms) so that checks see their fields."""
     person.page.evaluate("() => document.querySelectorAll('details').forEach(d => d.open = true)")
@@ -84,7 +114,6 @@ def walk(people, lang: str, tickets: dict, seen: Callable[[str, Person], None], 
         handler = people(lang).login("handler")
         handler.goto(f"/tickets/{tickets['moving'].pk}/")
         assert tt(Action.HANDLE.label) in handler.actions_offered()
-        open_all_details(handler)
         seen("ticket", handler)
 
     customer = people(lang)

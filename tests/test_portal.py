@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,6 +17,8 @@ from complaintdesk.portal.selectors import portal_rating
 from complaintdesk.portal.services.challenge import challenge_new
 from complaintdesk.portal.services.throttle import rate_hit
 from complaintdesk.portal.workflow import PORTAL_USERNAME
+from complaintdesk.sla.models import ClockRule, Policy, TicketClock
+from complaintdesk.sla.services.policies import sla_config_changed
 from complaintdesk.tickets.models import Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import Channel, EventType, State
@@ -247,9 +250,13 @@ def test_public_timeline_hides_internal_events(client, org, users):
 
 
 def test_info_answer_resumes_the_clocks(client, org, users):
+    policy = Policy.objects.create(name="p", name_en="p")
+    ClockRule.objects.create(policy=policy, clock="ticket", amount=Decimal(48), unit="calendar_hours")
+    sla_config_changed()
     ticket, code = file_ticket(client)
     t.ticket_review(ticket_id=ticket.pk, actor=users["dispatcher"], valid=True)
     t.ticket_request_info(ticket_id=ticket.pk, actor=users["dispatcher"], question="请提供扣费短信的截图。")
+    assert TicketClock.objects.filter(ticket=ticket, state="paused").exists()
     lookup(client, code)
     page = client.get(f"/portal/case/{ticket.number}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "请提供扣费短信的截图。" in page and 'name="answer"' in page
@@ -260,6 +267,8 @@ def test_info_answer_resumes_the_clocks(client, org, users):
     assert response.status_code == 302
     ticket.refresh_from_db()
     assert not ticket.waiting_on_customer
+    assert not TicketClock.objects.filter(ticket=ticket, state="paused").exists()  # running again
+    assert TicketClock.objects.filter(ticket=ticket, state="running").exists()
     event = TicketEvent.objects.filter(ticket=ticket, type=EventType.INFO_RECEIVED).get()
     assert event.actor.username == PORTAL_USERNAME and event.payload["answer"] == "截图见附件"
     assert Attachment.objects.filter(ticket=ticket, original_name="sms.png").exists()

@@ -429,3 +429,50 @@ def test_page_queries_do_not_grow(org, make_ticket, as_user):
     n_small, n_large = count(small), count(large)
     assert n_small == n_large, (n_small, n_large)
     assert n_large <= 14
+
+
+def test_sales_lead_path_through_the_forms(org, make_ticket, as_user):
+    users = org["users"]
+    lead = make_ticket(kind="sales_lead", category="sales-broadband", elements={}, org_unit="p-a")
+    agent = as_user(users["intake_agent"], "en")
+    html = agent.get(page_url(lead)).content.decode()
+    assert shown_actions(html) == expected_actions(users["intake_agent"], lead)
+    assert "dispatch" in shown_actions(html) and "review_valid" not in shown_actions(html)
+    r = agent.post(act_url(lead, "dispatch"), _post_data("dispatch", {}, lead.version))
+    assert r.status_code == 302
+    lead.refresh_from_db()
+    assert lead.lead_assignee == users["sales_lead"]  # routed by region
+    t.ticket_acknowledge(ticket_id=lead.pk, actor=users["sales_lead"])
+    lead.refresh_from_db()
+    seller = as_user(users["sales_lead"], "en")
+    html = seller.get(page_url(lead)).content.decode()
+    assert 'name="handle-outcome"' in html and 'name="handle-cause"' not in html
+    r = seller.post(act_url(lead, "handle"), _post_data("handle", {"notes": "已上门", "outcome": ""}, lead.version))
+    assert r.status_code == 422 and 'id="id_handle-outcome_error"' in r.content.decode()
+    r = seller.post(act_url(lead, "handle"), _post_data("handle", {"notes": "已上门", "outcome": "签约千兆宽带"}, lead.version))
+    assert r.status_code == 302
+    lead.refresh_from_db()
+    assert lead.state == "closed"
+
+
+def test_dispatch_without_an_owner_asks_for_a_department(org, make_ticket, as_user):
+    users = org["users"]
+    lead = make_ticket(kind="sales_lead", category="sales-broadband", elements={}, org_unit="p-b")
+    r = as_user(users["intake_agent"], "en").post(act_url(lead, "dispatch"), _post_data("dispatch", {}, lead.version))
+    assert r.status_code == 422
+    assert re.search(r'id="id_dispatch-department_error">[^<]*sales lead', r.content.decode())
+
+
+def test_inquiry_reply_closes_it(org, make_ticket, as_user):
+    users = org["users"]
+    inquiry = make_ticket(kind="inquiry", category="inquiry-tariff", elements={})
+    walk(users, inquiry, "in_progress")
+    t.ticket_handle(ticket_id=inquiry.pk, actor=users["handler"], notes="资费已说明")
+    inquiry.refresh_from_db()
+    agent = as_user(users["intake_agent"], "en")
+    html = agent.get(page_url(inquiry)).content.decode()
+    assert shown_actions(html) == expected_actions(users["intake_agent"], inquiry)
+    r = agent.post(act_url(inquiry, "reply"), _post_data("reply", {"text": "已告知资费标准"}, inquiry.version))
+    assert r.status_code == 302
+    inquiry.refresh_from_db()
+    assert inquiry.state == "closed"

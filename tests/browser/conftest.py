@@ -58,13 +58,13 @@ def chromium():
 
 @pytest.fixture
 def people(chromium, live_server):
-    """people(lang, viewport=DESKTOP) → a new Person (own browser context) on the live server.
+    """people(lang, viewport=DESKTOP, javascript=True) → a new Person (own browser context) on the live server.
     After the test every context is closed; anything the guard recorded fails the test."""
     guard = Guard(host=urlsplit(live_server.url).netloc)
     made: list[Person] = []
 
-    def make(lang: str = "en", viewport: dict | None = None) -> Person:
-        person = Person(chromium, live_server.url, guard, lang, viewport or DESKTOP)
+    def make(lang: str = "en", viewport: dict | None = None, javascript: bool = True) -> Person:
+        person = Person(chromium, live_server.url, guard, lang, viewport or DESKTOP, javascript)
         made.append(person)
         return person
 

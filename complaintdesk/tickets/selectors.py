@@ -232,10 +232,12 @@ def _sorted(tickets: QuerySet, sort: str) -> tuple[QuerySet, str, bool]:
     if name == "registered":
         return tickets, "created_at", desc
     if name == "deadline":
-        # Tickets without a running deadline come last either way.
-        fallback = EARLIEST if desc else LATEST
-        key = Coalesce(_next_due("due_at"), Value(fallback, output_field=DateTimeField()),
-                       output_field=DateTimeField())
+        # Tickets without a running deadline come last either way. Only open tickets have
+        # running clocks: the CASE spares the subquery for every closed one (≈94 % of 100k).
+        fallback = Value(EARLIEST if desc else LATEST, output_field=DateTimeField())
+        key = Case(When(state__in=sorted(OPEN_STATES),
+                        then=Coalesce(_next_due("due_at"), fallback, output_field=DateTimeField())),
+                   default=fallback, output_field=DateTimeField())
     else:
         key = Case(*(When(severity=s.value, then=Value(r)) for s, r in SEVERITY_RANK.items()),
                    default=Value(1), output_field=IntegerField())
@@ -303,13 +305,13 @@ def _decode_keyset(cursor: str, sort: str, key: str) -> tuple[bool, object, int]
 
 def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int = 50, sort: str = "",
                 where: Q | None = None, deadlines: bool = False,
-                prefetch: tuple[str, ...] = LIST_PREFETCH) -> Page:
+                prefetch: tuple[str, ...] = LIST_PREFETCH, related: tuple[str, ...] = LIST_RELATED) -> Page:
     """Keyset-paginated, both ways: page 1,000 costs what page 1 costs.
 
     `sort` is "" (newest id first, the API's order) or one of SORTS; `where` narrows the list
     further (a worklist's condition; the viewer's scope always applies); `deadlines` adds
     `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
-    small tables the caller shows (one query each)."""
+    small tables the caller shows (one query each); `related`: the tables joined."""
     tickets = _apply_filters(visible_tickets(viewer), filters)
     if where is not None:
         tickets = tickets.filter(where)
@@ -320,10 +322,9 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
         tickets = tickets.filter(_beyond(key, value, pk, desc != backwards))
     if deadlines:
         tickets = with_deadlines(tickets)
-    rows = list(
-        tickets.select_related(*LIST_RELATED).prefetch_related(*prefetch)
-        .order_by(*_ordering(key, desc != backwards))[: limit + 1]
-    )
+    if related:  # select_related() without names would follow every foreign key
+        tickets = tickets.select_related(*related)
+    rows = list(tickets.prefetch_related(*prefetch).order_by(*_ordering(key, desc != backwards))[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     if backwards:
@@ -347,7 +348,9 @@ def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | No
     if where is not None:
         tickets = tickets.filter(where)
     tickets, key, desc = _sorted(tickets, sort)
-    tickets = with_deadlines(tickets).select_related(*LIST_RELATED, *related)
+    tickets = with_deadlines(tickets)
+    if related:
+        tickets = tickets.select_related(*related)
     return tickets.order_by(*_ordering(key, desc))[: limit + 1].iterator(chunk_size=2000)
 
 

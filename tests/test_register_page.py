@@ -260,3 +260,13 @@ def test_get_changes_nothing(org, as_user, make_ticket):
     assert Ticket.objects.count() == 1
     t.ticket_review  # noqa: B018 - the services are the only writers
     assert Ticket.objects.get().version == ticket.version
+
+
+def test_without_js_a_refresh_shows_the_elements_and_registers_nothing(org, as_user):
+    client = as_user(org["users"]["intake_agent"], "en")
+    r = client.post(URL, form_data(refresh="1", title="", el_amount=""))
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert 'name="el_amount"' in html and "field-error" not in html
+    assert 'value="13800138000"' in html
+    assert Ticket.objects.count() == 0

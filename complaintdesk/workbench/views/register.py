@@ -98,6 +98,15 @@ def register(request):
     element_errors: dict[str, str] = {}
     files = request.FILES.getlist("attachments")
 
+    if request.POST.get("refresh"):
+        # Without JS: show the categories of the chosen kind / the elements of the chosen
+        # category, keeping what was typed; nothing is registered.
+        form = f.RegisterForm(initial=request.POST.dict())  # unbound: values, no errors
+        return render(request, "workbench/register.html", _context(
+            request, form, kind=kind, category=category, query=query,
+            element_values=element_values, element_errors={},
+            history=_history(request, request.POST.get("phone", ""))))
+
     if form.is_valid():
         data = form.cleaned_data
         key = data["idempotency_key"] or ""

@@ -270,3 +270,23 @@ def test_without_js_a_refresh_shows_the_elements_and_registers_nothing(org, as_u
     assert 'name="el_amount"' in html and "field-error" not in html
     assert 'value="13800138000"' in html
     assert Ticket.objects.count() == 0
+
+
+def test_org_unit_first_report_and_agreed_time(org, as_user):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    client = as_user(org["users"]["intake_agent"], "en")
+    now = timezone.localtime()
+    earlier = (now - dt.timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    agreed = (now + dt.timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(URL, form_data(org_unit="p-b", first_reported_at=earlier, agreed_time=agreed))
+    assert r.status_code == 302
+    ticket = Ticket.objects.get()
+    assert ticket.org_unit.code == "p-b"
+    assert timezone.localtime(ticket.first_reported_at).strftime("%Y-%m-%dT%H:%M") == earlier
+    assert timezone.localtime(ticket.agreed_time).strftime("%Y-%m-%dT%H:%M") == agreed
+    later = (now + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    r = client.post(URL, form_data(idempotency_key="k9", first_reported_at=later))
+    assert r.status_code == 422 and "cannot be in the future" in r.content.decode()

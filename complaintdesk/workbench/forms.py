@@ -14,6 +14,7 @@ from complaintdesk.core.errors import DomainError
 from complaintdesk.tickets.vocabulary import Cause, Channel, Kind, Satisfaction, Severity
 
 TEXT_MAX = 20000
+DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
 
 
 def _textarea(rows: int = 3):
@@ -79,14 +80,27 @@ class RegisterForm(forms.Form):
         help_text=_("Fill this only when the explanation settled it: the ticket is registered and closed at once."),
         max_length=TEXT_MAX, required=False, widget=_textarea(3),
     )
+    org_unit = forms.ChoiceField(label=_("Owning org unit"), choices=(), required=False,
+                                 help_text=_("Territorial ownership: by default the customer's org unit, else yours."))
+    first_reported_at = forms.DateTimeField(
+        label=_("First reported at (if earlier than now)"), required=False,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    agreed_time = forms.DateTimeField(
+        label=_("Time agreed with the customer (optional)"), required=False,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=200, required=False)
 
     # Required by the service (which reports every missing field at once, with the elements):
     # marked as required in the page, not refused by the form before the service is asked.
     marked_required = frozenset({"category", "title", "description", "phone"})
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, org_units=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["org_unit"].choices = _blank_first(list(org_units), _("The customer's, else yours"))
         for name in self.marked_required:
             self.fields[name].widget.attrs["aria-required"] = "true"
         self.fields["kind"].choices = Kind.choices()
@@ -255,7 +269,7 @@ class InfoReceivedForm(ActionForm):
 class AgreedTimeForm(ActionForm):
     agreed_time = forms.DateTimeField(
         label=_("Time agreed with the customer"),
-        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"],
+        input_formats=DATETIME_INPUTS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))

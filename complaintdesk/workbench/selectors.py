@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from complaintdesk.customers.models import CustomerPhone
-from complaintdesk.org.models import Department
+from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.services.clocks import ClockView
 from complaintdesk.taxonomy.models import Category, RequiredElement
 from complaintdesk.taxonomy.selectors import category_chain, effective_elements
@@ -74,6 +74,12 @@ def category_with_elements(*, code: str, kind: str = "") -> ChosenCategory | Non
         label=PATH_SEPARATOR.join(c.display_name for c in chain),
         elements=effective_elements(chain),
     )
+
+
+def org_unit_options() -> list[tuple[str, str]]:
+    """Every org unit as (code, name indented by depth), in tree order (one query)."""
+    return [(u.code, "\u3000" * (u.depth - 1) + u.display_name)
+            for u in OrgUnit.objects.order_by("path")]
 
 
 # -- a customer's earlier tickets --------------------------------------------------------------

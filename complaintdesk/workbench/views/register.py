@@ -83,13 +83,14 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.method == "GET":
-        form = f.RegisterForm(initial={
+        form = f.RegisterForm(org_units=selectors.org_unit_options(), initial={
             "kind": Kind.COMPLAINT.value, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
         return render(request, "workbench/register.html", _context(
             request, form, kind=Kind.COMPLAINT.value, category="", query="",
             element_values={}, element_errors={}))
 
-    form = f.RegisterForm(request.POST)
+    org_units = selectors.org_unit_options()
+    form = f.RegisterForm(request.POST, org_units=org_units)
     kind = request.POST.get("kind", "")
     category = request.POST.get("category", "")
     query = request.POST.get("category_q", "")
@@ -101,7 +102,7 @@ def register(request):
     if request.POST.get("refresh"):
         # Without JS: show the categories of the chosen kind / the elements of the chosen
         # category, keeping what was typed; nothing is registered.
-        form = f.RegisterForm(initial=request.POST.dict())  # unbound: values, no errors
+        form = f.RegisterForm(initial=request.POST.dict(), org_units=org_units)  # no errors
         return render(request, "workbench/register.html", _context(
             request, form, kind=kind, category=category, query=query,
             element_values=element_values, element_errors={},
@@ -131,6 +132,8 @@ def register(request):
                 description=data["description"], phone=data["phone"],
                 customer_name=data["customer_name"], contact_phone=data["contact_phone"],
                 product=data["product"], severity=data["severity"] or "", special=data["special"],
+                org_unit=data["org_unit"] or "", first_reported_at=data["first_reported_at"],
+                agreed_time=data["agreed_time"],
                 elements={e.key: element_values.get(f"{ELEMENT_PREFIX}{e.key}", "")
                           for e in (chosen.elements if chosen else [])},
             )

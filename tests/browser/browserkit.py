@@ -147,6 +147,25 @@ class Person:
             pytest.fail("\n".join(lines), pytrace=False)
         self.guard.check()
 
+    def english_phrases(self) -> list[str]:
+        """Runs of three or more English words shown on the page (text, placeholders, ARIA
+        labels and titles): on a Chinese page they are strings left untranslated."""
+        texts = self.page.evaluate("""() => {
+            const out = [document.body.innerText, document.title];
+            for (const el of document.querySelectorAll('[placeholder],[aria-label],[title],[alt]')) {
+                for (const a of ['placeholder', 'aria-label', 'title', 'alt']) {
+                    if (el.getAttribute(a)) out.push(el.getAttribute(a));
+                }
+            }
+            return out;
+        }""")
+        found = []
+        for text in texts:
+            for m in re.finditer(r"[A-Za-z]{2,}(?:[ ,'’:-]+[A-Za-z]{2,}){2,}", text):
+                if m.group(0) not in found:
+                    found.append(m.group(0))
+        return found
+
     def tab_to(self, locator, *, limit: int = 60):
         """Press Tab until the locator's element has the keyboard focus (fails if it never does)."""
         handle = locator.element_handle()

@@ -31,3 +31,11 @@ def test_axe_reports_serious_violations(people, org):
     found = "\n".join(me.axe_violations("a bad page"))
     assert "label" in found
     assert "color-contrast" in found
+
+
+def test_english_left_on_a_chinese_page_is_found(people, org):
+    me = people("zh")
+    me.goto("/login/")
+    me.page.set_content('<html lang="zh-Hans"><body><h1>登录</h1><p>工号 agent · TS2026</p>'
+                        '<input placeholder="Ticket number or phone" aria-label="工单"></body></html>')
+    assert me.english_phrases() == ["Ticket number or phone"]

@@ -1,6 +1,7 @@
 """Every main page, in each language, passes axe-core (no serious or critical violation:
 labels, contrast, names, roles...), requests nothing outside the app, and its forms work from
-the keyboard (the registration form is submitted with Tab + Enter, the portal's with Space).
+the keyboard (the registration form is submitted with Tab + Enter, the portal's with Space);
+the Chinese pages show no English sentence (a string left untranslated).
 
 All pages of a language are checked in one walk and every violation is reported at once."""
 
@@ -23,6 +24,9 @@ def test_main_pages_pass_axe(people, org, make_ticket, portal_settings, lang):
         if name == "ticket":  # every action's small form, not only the summaries
             open_all_details(person)
         problems.extend(person.axe_violations(name))
+        if lang == "zh":  # complete in Chinese: no English sentence left on the page
+            problems.extend(f"untranslated on {name} (zh): {phrase!r}"
+                            for phrase in person.english_phrases())
         person.guard.check()
         checked.append(name)
 

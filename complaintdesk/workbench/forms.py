@@ -8,6 +8,7 @@ on these forms (`add_service_errors`) so they appear at the field, in the user's
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import DomainError
@@ -115,9 +116,10 @@ class ActionForm(forms.Form):
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
 
-    def __init__(self, *args, departments=(), ticket=None, **kwargs):
+    def __init__(self, *args, departments=(), ticket=None, owning_department=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
+        self.owning_department = owning_department
         self.department_choices = [(d.code, d.display_name) for d in departments]
         self.setup()
 
@@ -160,8 +162,10 @@ class DispatchForm(ActionForm):
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
 
     def setup(self):
-        self.fields["department"].choices = _blank_first(
-            self.department_choices, _("The category's owning department"))
+        default = _("The category's owning department")
+        if self.owning_department is not None:
+            default = format_lazy("{} ({})", default, self.owning_department.display_name)
+        self.fields["department"].choices = _blank_first(self.department_choices, default)
 
 
 class TransferForm(ActionForm):

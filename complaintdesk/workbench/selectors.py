@@ -12,7 +12,11 @@ from complaintdesk.customers.models import CustomerPhone
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.services.clocks import ClockView
 from complaintdesk.taxonomy.models import Category, RequiredElement
-from complaintdesk.taxonomy.selectors import category_chain, effective_elements
+from complaintdesk.taxonomy.selectors import (
+    category_chain,
+    effective_elements,
+    owning_department_id,
+)
 from complaintdesk.tickets import selectors as ticket_selectors
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.vocabulary import OPEN_STATES
@@ -121,6 +125,7 @@ class TicketPage:
     elements: list[tuple[RequiredElement | None, str, object]]  # (definition, key, value)
     departments: list[Department]  # the active ones, when an allowed action has a picker
     department_names: dict[str, str]  # code → name, for the timeline
+    owning_department: Department | None  # of the category (the default of a dispatch)
 
 
 def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
@@ -152,11 +157,14 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     if ticket.responsible_department_id:
         names[ticket.responsible_department.code] = ticket.responsible_department.display_name
     names.update((d.code, d.display_name) for d in departments)
+    owner_id = owning_department_id(chain)
+    owning = next((d for d in departments if d.pk == owner_id), None)
     return TicketPage(
         ticket=ticket, assignments=detail.assignments, attachments=detail.attachments,
         allowed_actions=detail.allowed_actions, clocks=detail.clocks, events=events,
         category_label=PATH_SEPARATOR.join(c.display_name for c in chain),
         elements=elements, departments=departments, department_names=names,
+        owning_department=owning,
     )
 
 

@@ -294,7 +294,8 @@ def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> l
             form = f.describe_errors(bound)
         else:
             form = spec.form(initial={"expected_version": page.ticket.version},
-                             departments=page.departments, ticket=page.ticket, prefix=spec.slug)
+                             departments=page.departments, ticket=page.ticket,
+                             owning_department=page.owning_department, prefix=spec.slug)
         out.append({
             "spec": spec, "slug": spec.slug, "label": spec.action.label, "form": form,
             "open": spec.slug == bound_slug,
@@ -392,7 +393,8 @@ def ticket_action(request, ticket_id: int, action: str):
     if spec is None:
         raise Http404(gettext("No such action."))
     page = _load(request, ticket_id)
-    form = spec.form(request.POST, departments=page.departments, ticket=page.ticket, prefix=spec.slug)
+    form = spec.form(request.POST, departments=page.departments, ticket=page.ticket,
+                     owning_department=page.owning_department, prefix=spec.slug)
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("expected_version", None)

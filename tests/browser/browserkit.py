@@ -147,6 +147,11 @@ class Person:
             pytest.fail("\n".join(lines), pytrace=False)
         self.guard.check()
 
+    def overflow_x(self) -> int:
+        """How many pixels the page is wider than the window (0: no sideways scrolling)."""
+        return self.page.evaluate(
+            "() => Math.max(0, document.documentElement.scrollWidth - window.innerWidth)")
+
     def english_phrases(self) -> list[str]:
         """Runs of three or more English words shown on the page (text, placeholders, ARIA
         labels and titles): on a Chinese page they are strings left untranslated."""

@@ -72,6 +72,7 @@ def test_whole_journey(people, org, portal_settings, lang):
     # The customer files on the portal, on a phone, and gets a tracking code.
     customer = people(lang, PHONE)
     number, code = portal_file(customer, keyboard=True)
+    assert customer.overflow_x() == 0, "the portal page scrolls sideways on a phone"
     assert len(code.replace("-", "").replace(" ", "")) >= 10, code
     assert portal_lookup(customer, code) == t(PublicStatus.LABELS[PublicStatus.RECEIVED])
 
@@ -141,3 +142,4 @@ def test_whole_journey(people, org, portal_settings, lang):
     # The customer looks the case up by code and phone: closed, with the reply.
     assert portal_lookup(customer, code, CUSTOMER_PHONE) == t(PublicStatus.LABELS[PublicStatus.CLOSED])
     assert reply in text_of(customer.page.locator("#case-reply"))
+    assert customer.overflow_x() == 0, "the case page scrolls sideways on a phone"

@@ -476,3 +476,10 @@ def test_inquiry_reply_closes_it(org, make_ticket, as_user):
     assert r.status_code == 302
     inquiry.refresh_from_db()
     assert inquiry.state == "closed"
+
+
+def test_boosted_navigation_gets_the_whole_page(org, make_ticket, as_user):
+    ticket = make_ticket()
+    html = as_user(org["users"]["dispatcher"]).get(page_url(ticket), HTTP_HX_REQUEST="true",
+                                                    HTTP_HX_BOOSTED="true").content.decode()
+    assert "<html" in html and 'id="ticket-main"' in html

@@ -336,9 +336,15 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
     }
 
 
+def _partial(request) -> bool:
+    """An htmx request swapping a part of the page; a boosted link or form wants the page."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted
+
+
 def _render(request, page, *, status=200, **kwargs):
     context = _context(request, page, **kwargs)
-    template = "workbench/_ticket_main.html" if request.htmx else "workbench/ticket.html"
+    template = "workbench/_ticket_main.html" if _partial(request) else "workbench/ticket.html"
     return render(request, template, context, status=status)
 
 
@@ -382,7 +388,7 @@ def ticket_deadlines(request, ticket_id: int):
         raise Http404(gettext("No such ticket.")) from None
     context = {"ticket": detail.ticket, "clocks": _clock_rows(detail.clocks, timezone.now()),
                "explain": True, "nav_active": "worklists"}
-    template = "workbench/_ticket_deadlines.html" if request.htmx else "workbench/ticket_deadlines.html"
+    template = "workbench/_ticket_deadlines.html" if _partial(request) else "workbench/ticket_deadlines.html"
     return render(request, template, context)
 
 
@@ -417,13 +423,13 @@ def ticket_action(request, ticket_id: int, action: str):
                 "action": spec.action.label, "state": _label(State, page.ticket.state)}
             return _after(request, page, message, messages.SUCCESS, "success")
     # Errors at the fields, with what was typed; the rest of the page as it is now.
-    return _render(request, page, status=200 if request.htmx else 422, bound=form,
+    return _render(request, page, status=200 if _partial(request) else 422, bound=form,
                    bound_slug=spec.slug, notice=gettext("Check the fields marked below."),
                    notice_kind="error")
 
 
 def _after(request, page, message: str, level: int, kind: str):
-    if request.htmx:
+    if _partial(request):
         return _render(request, page, notice=message, notice_kind=kind)
     messages.add_message(request, level, message)
     return redirect("workbench:ticket", ticket_id=page.ticket.pk)
@@ -449,7 +455,7 @@ def attachment_upload(request, ticket_id: int):
             page = _load(request, ticket_id)
             return _after(request, page, gettext("Attached: %(name)s.") % {"name": upload.name},
                           messages.SUCCESS, "success")
-    return _render(request, page, status=200 if request.htmx else 422, attachment_form=form,
+    return _render(request, page, status=200 if _partial(request) else 422, attachment_form=form,
                    notice=gettext("The file was not attached: see the reason below."), notice_kind="error")
 
 

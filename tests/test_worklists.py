@@ -236,6 +236,7 @@ def test_filters(org, web, flow, make_ticket):
     assert _list(web, d, "all", department="network") == [f["network"].pk]
     assert _list(web, d, "all", org_unit="p-b") == [f["city_b"].pk]
     assert _list(web, d, "all", state="closed") == [f["closed"].pk]
+    assert set(_list(web, d, "all", state="")) == everything  # the select's "Any"
     assert set(_list(web, d, "all", state=["closed", "awaiting_audit"])) == {f["closed"].pk, f["audit"].pk}
     assert _list(web, d, "all", q="资费咨询") == [inquiry.pk]
     assert _list(web, d, "all", q="139 1234 5678") == [inquiry.pk]

@@ -47,13 +47,19 @@ def _blank(choices) -> list:
     return [("", _("Any")), *choices]
 
 
+class _States(forms.MultipleChoiceField):
+    def to_python(self, value):
+        # The select's "Any" option sends an empty value: no filter, not an invalid state.
+        return [v for v in super().to_python(value) if v]
+
+
 class WorklistFilterForm(forms.Form):
     """The filters in the URL. Codes (category, department, org unit) are checked by the
     selector, which names the field when one is unknown."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100,
                         help_text=_("Ticket number, words of the title, or a phone number."))
-    state = forms.MultipleChoiceField(label=_("State"), required=False, choices=State.choices())
+    state = _States(label=_("State"), required=False, choices=State.choices())
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_blank(Kind.choices()))
     category = forms.CharField(label=_("Category"), required=False, max_length=64)
     department = forms.CharField(label=_("Department"), required=False, max_length=64)

@@ -17,7 +17,7 @@ import os
 from urllib.parse import urlsplit
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, DESKTOP, Guard, Person, missing
+from browserkit import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEOUT_MS, Guard, Person, missing
 
 
 def pytest_configure(config):
@@ -42,8 +42,9 @@ def chromium():
         if os.environ.get("CI") == "true":
             pytest.fail(f"browser tests cannot run in CI: {reason}")
         pytest.skip(f"browser tests SKIPPED: {reason}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    expect.set_options(timeout=TIMEOUT_MS)
     mp = pytest.MonkeyPatch()
     mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     pw = sync_playwright().start()

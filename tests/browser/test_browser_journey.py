@@ -41,7 +41,8 @@ class Desk:
 
     def __call__(self, username):
         if username not in self._signed_in:
-            self._signed_in[username] = self.people(self.lang).login(username)
+            me = self._signed_in[username] = self.people(self.lang).login(username)
+            me.nav = [text_of(a) for a in me.page.get_by_role("navigation").get_by_role("link").all()]
         return self._signed_in[username]
 
     def t(self, text):
@@ -138,6 +139,12 @@ def test_whole_journey(people, org, portal_settings, lang):
     desk.step("agent", None, number, Action.CALLBACK,
               radios=(t(Satisfaction.SATISFIED.label),),
               before=State.AWAITING_CALLBACK, after=State.CLOSED)
+
+    # Each role had the navigation of its work.
+    nav = {name: desk(name).nav for name in ("agent", "dispatcher", "handler", "supervisor")}
+    assert all(t("Worklists") in links for links in nav.values()), nav
+    assert t("Register a ticket") in nav["agent"] and t("Register a ticket") not in nav["handler"], nav
+    assert t("Dashboard") in nav["supervisor"] and t("Dashboard") not in nav["handler"], nav
 
     # The customer looks the case up by code and phone: closed, with the reply.
     assert portal_lookup(customer, code, CUSTOMER_PHONE) == t(PublicStatus.LABELS[PublicStatus.CLOSED])

@@ -361,13 +361,30 @@ def portal_fill_filing(me: Person, *, keyboard: bool = False) -> None:
     answer.fill(str(sum(numbers)))
 
 
-def portal_file(me: Person, *, keyboard: bool = False) -> tuple[str, str]:
-    """File a complaint on the portal as a customer; returns (ticket number, tracking code)."""
+def tiny_png() -> bytes:
+    """A real 1×1 PNG (uploads are checked by their content, not only their name)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def portal_file(me: Person, *, keyboard: bool = False, attachment: str = "") -> tuple[str, str]:
+    """File a complaint on the portal as a customer (with a photo named `attachment`, if
+    given); returns (ticket number, tracking code)."""
     page, lang = me.page, me.lang
     me.goto("/portal/")
     with page.expect_navigation():
         page.get_by_role("link", name=tr(lang, "Start")).click()
     portal_fill_filing(me)
+    if attachment:
+        page.get_by_label(labelled(tr(lang, "Attachments (optional)"))).set_input_files(
+            files=[{"name": attachment, "mimeType": "image/png", "buffer": tiny_png()}])
     send = page.get_by_role("button", name=tr(lang, "Send"), exact=True)
     with page.expect_navigation():
         if keyboard:  # the whole form is reachable by keyboard: Tab to "Send", press Space

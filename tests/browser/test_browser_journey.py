@@ -72,7 +72,8 @@ def test_whole_journey(people, org, portal_settings, lang):
 
     # The customer files on the portal, on a phone, and gets a tracking code.
     customer = people(lang, PHONE)
-    number, code = portal_file(customer, keyboard=True)
+    photo = {"zh": "账单截图.png", "en": "bill.png"}[lang]
+    number, code = portal_file(customer, keyboard=True, attachment=photo)
     assert customer.overflow_x() == 0, "the portal page scrolls sideways on a phone"
     assert len(code.replace("-", "").replace(" ", "")) >= 10, code
     assert portal_lookup(customer, code) == t(PublicStatus.LABELS[PublicStatus.RECEIVED])
@@ -85,6 +86,8 @@ def test_whole_journey(people, org, portal_settings, lang):
     if lang == "zh":
         assert has_cjk(text_of(reviewer.state_badge()))
     assert DESCRIPTION[lang] in text_of(page.locator(".description"))
+    # The customer's photo came with the ticket.
+    assert page.get_by_role("link", name=photo).count() == 1
     offered = reviewer.actions_offered()
     assert t(Action.DISPATCH.label) in offered
     assert t(Action.ACKNOWLEDGE.label) not in offered and t(Action.HANDLE.label) not in offered

@@ -290,3 +290,16 @@ def test_org_unit_first_report_and_agreed_time(org, as_user):
     later = (now + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
     r = client.post(URL, form_data(idempotency_key="k9", first_reported_at=later))
     assert r.status_code == 422 and "cannot be in the future" in r.content.decode()
+
+
+def test_a_used_form_sent_again_with_changes_gets_a_fresh_key(org, as_user):
+    client = as_user(org["users"]["intake_agent"], "en")
+    assert client.post(URL, form_data()).status_code == 302
+    r = client.post(URL, form_data(title="改过的标题"))
+    assert r.status_code == 422
+    html = r.content.decode()
+    assert "already used to register a ticket" in html and 'value="改过的标题"' in html
+    key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', html).group(1)
+    assert key != "key-1"
+    assert client.post(URL, form_data(title="改过的标题", idempotency_key=key)).status_code == 302
+    assert Ticket.objects.count() == 2

@@ -26,7 +26,7 @@ from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone, normalize_phone
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets.services import attachments as attachment_services
-from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
+from complaintdesk.tickets.services.intake import IdempotencyMismatch, TicketDraft, ticket_register
 from complaintdesk.tickets.vocabulary import Action, Kind, State
 from complaintdesk.tickets.workflow import role_may
 from complaintdesk.workbench import forms as f
@@ -61,7 +61,7 @@ def _choice_label(choice: dict) -> str:
 
 
 def _context(request, form, *, kind: str, category: str, query: str, element_values: dict,
-             element_errors: dict, history=None, phone_message: str = "") -> dict:
+             element_errors: dict, history=None, new_key: str = "") -> dict:
     chosen = selectors.category_with_elements(code=category, kind=kind)
     return {
         "nav_active": "register",
@@ -76,6 +76,7 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
         "history": history,
         "element_errors": element_errors,
         "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
+        "new_key": new_key,
     }
 
 
@@ -97,6 +98,7 @@ def register(request):
     chosen = selectors.category_with_elements(code=category, kind=kind)
     element_values = {k: v for k, v in request.POST.items() if k.startswith(ELEMENT_PREFIX)}
     element_errors: dict[str, str] = {}
+    new_key = ""
     files = request.FILES.getlist("attachments")
 
     if request.POST.get("refresh"):
@@ -140,6 +142,13 @@ def register(request):
             try:
                 ticket, created = ticket_register(actor=request.user, draft=draft,
                                                   idempotency_key=key, resolve_on_spot=answer)
+            except IdempotencyMismatch:
+                # The same form page was already used for a ticket (back button, edited,
+                # sent again): keep what was typed, with a fresh key for a new ticket.
+                new_key = uuid.uuid4().hex
+                form.add_error(None, gettext(
+                    "This form was already used to register a ticket. Check what you typed and "
+                    "send it again to register another ticket."))
             except ValidationFailed as exc:
                 for item in exc.fields:
                     if item.field.startswith("elements."):
@@ -156,7 +165,7 @@ def register(request):
     return render(request, "workbench/register.html", _context(
         request, form, kind=kind, category=category, query=query,
         element_values=element_values, element_errors=element_errors,
-        history=_history(request, request.POST.get("phone", ""))), status=422)
+        history=_history(request, request.POST.get("phone", "")), new_key=new_key), status=422)
 
 
 def _registered(request, ticket, created: bool, uploads):

@@ -533,3 +533,18 @@ def test_both_languages_render(org, web, flow, lang, words):
     text = browser.get("/work/").content.decode() + browser.get("/work/to_review/").content.decode()
     for word in words:
         assert word in text, word
+
+
+@pytest.mark.parametrize("params", [
+    {"cursor": "a" * 400}, {"cursor": "azw="}, {"cursor": "ay18LXJlZ2lzdGVyZWR8bnx4fDE"}, {"sort": "id"},
+    {"state": "nope"}, {"kind": "nope"}, {"channel": "x"}, {"date_from": "9999-12-31"},
+    {"date_to": "0001-01-01"}, {"date_from": "1969-12-31"}, {"q": "x" * 101}, {"q": "+86 138 0013 8000"},
+    {"q": "%_\\'\""}, {"category": "\x00"}, {"department": "x" * 65}, {"org_unit": "nope"},
+    {"sort": "deadline", "cursor": "ay18ZGVhZGxpbmV8bnwyMDI2LTEzLTAxfDE"},
+])
+def test_odd_parameters_never_fail(org, web, flow, params):
+    for path in ("/work/all/", "/work/to_review/"):
+        r = web(org["users"]["dispatcher"]).get(path, params)
+        assert r.status_code == 200, (params, r.status_code)
+        r = web(org["users"]["dispatcher"]).get(path + "export.xlsx", params)
+        assert r.status_code in (200, 422), (params, r.status_code)

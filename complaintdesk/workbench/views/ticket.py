@@ -298,6 +298,9 @@ def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> l
                              owning_department=page.owning_department, prefix=spec.slug)
         out.append({
             "spec": spec, "slug": spec.slug, "label": spec.action.label, "form": form,
+            "fields": f.field_views(form),
+            "version": form["expected_version"].value() or "",
+            "version_errors": form["expected_version"].errors,
             "open": spec.slug == bound_slug,
             "url": reverse("workbench:ticket_action", args=[page.ticket.pk, spec.slug]),
         })

@@ -149,6 +149,7 @@ def cases() -> list[dict]:
     ticket = {k: _url("workbench:ticket", ticket_id=v) for k, v in (("open", open_ticket), ("closed", closed_ticket))}
     dash = _url("reports:dashboard")
     return [
+        {"page": "sign-in page (baseline)", "viewer": "anonymous", "user": None, "path": _url("web:login")},
         {"page": "worklists home", "viewer": "dispatcher", "user": dispatcher, "path": home},
         {"page": "worklists home", "viewer": "handler (billing)", "user": handler, "path": home},
         {"page": "worklists home", "viewer": "supervisor", "user": supervisor, "path": home},
@@ -196,7 +197,8 @@ def _measure(case: dict, rounds: int, iterations: int, warmup: int) -> dict:
 
     cache.clear()
     client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
-    client.force_login(case["user"])
+    if case["user"] is not None:
+        client.force_login(case["user"])
     path = case["path"]
     if case.get("settings", {}).get("REPORTS_DASHBOARD_CACHE_SECONDS"):
         client.get(path)  # fills the cache: the count below is that of a cached page
@@ -245,6 +247,10 @@ def run_size(size: int | None, args) -> dict:
     n_open = Ticket.objects.filter(state__in=sorted(OPEN_STATES)).count()
     out = []
     for case in cases():
+        if case["user"] is None and not args.baseline:
+            continue
+        if args.only and not any(word in case["page"] for word in args.only.split(",")):
+            continue
         row = {k: v for k, v in case.items() if k not in ("user", "settings")}
         row.setdefault("key", case["page"])
         if not case["path"]:
@@ -285,6 +291,9 @@ def main(argv=None) -> None:
     ap.add_argument("--noise-limit", type=float, default=0.25,
                     help="measure a case again if other processes used more cores than this meanwhile")
     ap.add_argument("--retries", type=int, default=1)
+    ap.add_argument("--only", default="", help="only the pages whose name contains one of these (comma-separated)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="also measure the sign-in page (no query of tickets): what any page costs on this machine now")
     args = ap.parse_args(argv)
     setup_django(args.database_url)
     if args.create_db:

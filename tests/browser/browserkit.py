@@ -310,6 +310,13 @@ def tr(lang: str, text) -> str:
         return translation.gettext(text) if isinstance(text, str) else str(text)
 
 
+def trn(lang: str, singular: str, plural: str, n: int) -> str:
+    from django.utils import translation
+
+    with translation.override(LANG_CODE[lang]):
+        return translation.ngettext(singular, plural, n) % {"n": n}
+
+
 def has_cjk(text: str) -> bool:
     return re.search(r"[\u4e00-\u9fff]", text) is not None
 

@@ -17,10 +17,12 @@ from browserkit import (
     portal_lookup,
     text_of,
     tr,
+    trn,
 )
 from playwright.sync_api import expect
 
 from complaintdesk.portal.workflow import PublicStatus
+from complaintdesk.tickets.services import transitions as tx
 from complaintdesk.tickets.vocabulary import Action, Cause, Satisfaction, State
 
 
@@ -127,6 +129,7 @@ def test_whole_journey(people, org, portal_settings, lang):
                       before=State.AWAITING_CALLBACK, after=State.AWAITING_DISPATCH)
     timeline = text_of(agent.page.locator(".timeline"))
     assert t(Satisfaction.DISSATISFIED.label) in timeline
+    assert trn(lang, "Reopened %(n)s time", "Reopened %(n)s times", 1) in text_of(agent.page.locator(".ticket-badges"))
 
     # Handled again, round two (the pages opened from the browser's address bar this time).
     desk.step("dispatcher", None, number, Action.DISPATCH, {t("Department"): billing},
@@ -153,3 +156,31 @@ def test_whole_journey(people, org, portal_settings, lang):
     assert portal_lookup(customer, code, CUSTOMER_PHONE) == t(PublicStatus.LABELS[PublicStatus.CLOSED])
     assert reply in text_of(customer.page.locator("#case-reply"))
     assert customer.overflow_x() == 0, "the case page scrolls sideways on a phone"
+
+
+def test_close_and_reopen_forms(people, org, make_ticket):
+    """The centre closes a ticket waiting for its callback (with a reason), then reopens it."""
+    lang = "zh"
+    u = org["users"]
+    ticket = make_ticket()
+    tx.ticket_review(ticket_id=ticket.pk, actor=u["dispatcher"], valid=True)
+    tx.ticket_dispatch(ticket_id=ticket.pk, actor=u["dispatcher"], department="billing")
+    tx.ticket_acknowledge(ticket_id=ticket.pk, actor=u["handler"])
+    tx.ticket_handle(ticket_id=ticket.pk, actor=u["handler"], notes="已退费。", cause="sales")
+    tx.ticket_audit(ticket_id=ticket.pk, actor=u["supervisor"], approve=True)
+    tx.ticket_reply(ticket_id=ticket.pk, actor=u["intake_agent"], text="已退费。")
+    desk = Desk(people, lang)
+    t = desk.t
+    me = desk("supervisor")
+    me.goto(f"/tickets/{ticket.pk}/")
+    expect(me.state_badge()).to_have_text(t(State.AWAITING_CALLBACK.label))
+    # A reason is required: refused, the field says why, the page stays.
+    notice = me.act(t(Action.CLOSE.label), {t("Reason"): ""}, expect_done=False)
+    assert t("Check the fields marked below.") in notice
+    box = me.action_box(t(Action.CLOSE.label))
+    assert box.locator(".field-error").count() == 1
+    me.act(t(Action.CLOSE.label), {t("Reason"): "客户多次联系不上，按规定结案。"})
+    expect(me.state_badge()).to_have_text(t(State.CLOSED.label))
+    me.act(t(Action.REOPEN.label), {t("Reason"): "客户来电表示问题仍未解决。"})
+    expect(me.state_badge()).to_have_text(t(State.AWAITING_DISPATCH.label))
+    assert trn(lang, "Reopened %(n)s time", "Reopened %(n)s times", 1) in text_of(me.page.locator(".ticket-badges"))

@@ -24,6 +24,8 @@ DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 # Generous: CI runs the browser tests beside the rest of the suite on two busy cores.
 TIMEOUT_MS = 20_000
+# A page's own files: one of them missing (4xx) fails the test like a server error.
+ASSET_TYPES = frozenset({"stylesheet", "script", "image", "font"})
 
 
 def missing() -> str:
@@ -46,12 +48,14 @@ class Guard:
     outside: list[str] = field(default_factory=list)
     server_errors: list[str] = field(default_factory=list)
     js_errors: list[str] = field(default_factory=list)
+    missing_assets: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
         return (
             [f"request outside the app (blocked): {u}" for u in self.outside]
             + [f"server error: {e}" for e in self.server_errors]
             + [f"JavaScript error: {e}" for e in self.js_errors]
+            + [f"missing stylesheet, script, image or font: {e}" for e in self.missing_assets]
         )
 
     def check(self):
@@ -60,6 +64,7 @@ class Guard:
             self.outside.clear()
             self.server_errors.clear()
             self.js_errors.clear()
+            self.missing_assets.clear()
             pytest.fail("\n".join(problems), pytrace=False)
 
 
@@ -93,6 +98,8 @@ class Person:
     def _response(self, response):
         if response.status >= 500:
             self.guard.server_errors.append(f"{response.status} {response.request.method} {response.url}")
+        elif response.status >= 400 and response.request.resource_type in ASSET_TYPES:
+            self.guard.missing_assets.append(f"{response.status} {response.url} (from {self.page.url})")
 
     # -- navigation ---------------------------------------------------------------------------
 

@@ -39,3 +39,16 @@ def test_english_left_on_a_chinese_page_is_found(people, org):
     me.page.set_content('<html lang="zh-Hans"><body><h1>登录</h1><p>工号 agent · TS2026</p>'
                         '<input placeholder="Ticket number or phone" aria-label="工单"></body></html>')
     assert me.english_phrases() == ["Ticket number or phone"]
+
+
+def test_a_missing_stylesheet_fails(people, org):
+    me = people("en")
+    me.goto("/login/")
+    me.page.evaluate("""() => new Promise(r => {
+        const link = document.createElement('link');
+        link.rel = 'stylesheet'; link.href = '/static/web/no-such-file.css';
+        link.onerror = r; link.onload = r;
+        document.head.appendChild(link);
+    })""")
+    with pytest.raises(pytest.fail.Exception, match="no-such-file.css"):
+        me.guard.check()

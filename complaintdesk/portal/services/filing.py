@@ -36,8 +36,7 @@ from complaintdesk.portal.workflow import CUSTOMER_KINDS, PORTAL_USERNAME, Ratin
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, effective_elements
 from complaintdesk.tickets.models import Ticket
-from complaintdesk.tickets.services.attachments import _check as attachment_check
-from complaintdesk.tickets.services.attachments import attachment_add
+from complaintdesk.tickets.services.attachments import attachment_add, attachment_check
 from complaintdesk.tickets.services.elements import clean_elements
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
 from complaintdesk.tickets.services.transitions import ticket_callback, ticket_info_received

@@ -29,7 +29,9 @@ ALLOWED = {
 }
 
 
-def _check(name: str, data: bytes) -> str:
+def attachment_check(name: str, data: bytes) -> str:
+    """The content type of an acceptable upload; ValidationFailed (field "file") otherwise.
+    Forms call it before anything is written, so a bad file is refused with the rest."""
     ext = PurePath(name).suffix.lower().lstrip(".")
     if ext not in ALLOWED:
         raise ValidationFailed.on("file", _("Files of type “.%(ext)s” are not accepted. Accepted: %(list)s.") % {
@@ -59,7 +61,7 @@ def attachment_add(*, ticket_id: int, actor, name: str, data: bytes, at=None) ->
     name = "".join(ch for ch in PurePath((name or "").replace("\\", "/")).name if ch.isprintable())[:200]
     if not name:
         raise ValidationFailed.on("file", _("The file has no name."), "required")
-    content_type = _check(name, data)
+    content_type = attachment_check(name, data)
     at = at or timezone.now()
     with transaction.atomic():
         ticket = Ticket.objects.select_for_update(of=("self",)).select_related("org_unit").filter(pk=ticket_id).first()

@@ -123,7 +123,7 @@ def register(request):
             try:
                 # The service's own checks, before anything is registered: a refused file
                 # refuses the submission, and nothing is half-stored.
-                attachment_services._check(upload.name, content)  # noqa: SLF001
+                attachment_services.attachment_check(upload.name, content)
             except ValidationFailed as exc:
                 for item in exc.fields:
                     form.add_error(None, f"{upload.name}: {item.reason}")

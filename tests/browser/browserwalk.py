@@ -22,6 +22,7 @@ def tickets_for_pages(org, make_ticket) -> dict:
     timeline, deadlines, a lead department and the handler's actions. Through the services."""
     u = org["users"]
     fresh = make_ticket(title="宽带无法上网", phone="13700137000")
+    make_ticket(title="套餐外流量扣费", phone="13500135000")  # a second one to review
     moving = make_ticket()
     t.ticket_review(ticket_id=moving.pk, actor=u["dispatcher"], valid=True)
     t.ticket_dispatch(ticket_id=moving.pk, actor=u["dispatcher"], department="billing")
@@ -83,6 +84,14 @@ def walk(people, lang: str, tickets: dict, seen: Callable[[str, Person], None], 
         page.get_by_role("link", name=tt("To review"), exact=True).click()
     expect(page.get_by_role("link", name=tickets["fresh"].number, exact=True)).to_be_visible()
     seen("worklist", dispatcher)
+    # Filtering from the keyboard: type in the search field, Tab to the button, Enter.
+    rows = page.locator("table.wl-table tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_label(labelled(tt("Search")), exact=True).fill(tickets["fresh"].number)
+    dispatcher.tab_to(page.get_by_role("button", name=tt("Apply filters"), exact=True))
+    page.keyboard.press("Enter")
+    expect(rows).to_have_count(1)
+    expect(rows.first.get_by_role("link", name=tickets["fresh"].number, exact=True)).to_be_visible()
 
     if "register-errors" in only:
         # The registration form, submitted from the keyboard with the category's required

@@ -255,6 +255,12 @@ def test_bad_filters_name_the_field_and_keep_the_input(org, web, flow):
     page = r.content.decode()
     assert r.status_code == 200
     assert "Registered from:" in page and 'value="话费"' in page
+    assert '<option value="nope"' not in page  # unknown code: named, not offered
+    r = web(d).get("/work/all/", {"kind": "inquiry", "category": "billing", "sort": "deadline", "state": "closed"})
+    page = r.content.decode()
+    for chosen in ('value="inquiry" selected', 'value="billing" selected', 'value="deadline" selected',
+                   'value="closed" selected'):
+        assert chosen in page, chosen
     r = web(d).get("/work/all/", {"category": "nope", "q": "话费"})
     assert "No category has this code." in r.content.decode()
     r = web(d).get("/work/all/", {"date_from": "2026-05-02", "date_to": "2026-05-01"})

@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.tickets.selectors import TicketFilters, ticket_rows
-from complaintdesk.workbench.worklists import ROW_RELATED, WorklistEntry, worklist_row
+from complaintdesk.workbench.worklists import ROW_RELATED, RowWords, WorklistEntry, worklist_row
 
 EXPORT_MAX_ROWS = 10_000
 
@@ -57,11 +57,12 @@ def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters
     ws.append(header)
     written, capped = 0, False
     yes, no = gettext("yes"), gettext("no")
+    words = RowWords()
     for ticket in rows:
         if written >= EXPORT_MAX_ROWS:
             capped = True
             break
-        r = worklist_row(ticket, now)
+        r = worklist_row(ticket, now, words)
         ws.append([
             r.number, r.title, r.kind, r.category, r.state_label, r.severity_label, yes if r.special else no,
             r.department, r.phone, _local(r.registered_at), _local(r.due_at), r.due_clock, r.time_left,

@@ -15,7 +15,9 @@ from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -122,17 +124,70 @@ def _ticket_url_pattern() -> str:
         return TICKET_URL_FALLBACK
 
 
-def _options() -> dict:
-    """The choices of the code filters: three small tables, one query each."""
+def _option_tags(choices, chosen: set[str], *, blank: bool = True) -> str:
+    """<option> elements, the chosen ones selected (built here: a template loop costs ≈20 µs
+    per option, and the category tree alone may have hundreds)."""
+    out = [f'<option value="">{escape(_("Any"))}</option>'] if blank else []
+    for value, label in choices:
+        mark = " selected" if value in chosen else ""
+        out.append(f'<option value="{escape(value)}"{mark}>{escape(label)}</option>')
+    return mark_safe("".join(out))  # noqa: S308 - every value is escaped
+
+
+def _options(form: WorklistFilterForm) -> dict:
+    """The filters' <option> lists, the current values selected; the code filters come from
+    three small tables, one query each."""
     def indent(node) -> str:
         return "\u2003" * (len(node.path) // node.steplen - 1)
 
-    return {
-        "categories": [(c.code, indent(c) + c.display_name, c.get_kind_display())
-                       for c in Category.objects.order_by("path")],
-        "departments": [(d.code, d.display_name) for d in Department.objects.order_by("code")],
-        "org_units": [(u.code, indent(u) + u.display_name) for u in OrgUnit.objects.order_by("path")],
-    }
+    def chosen(name) -> set[str]:
+        return {v for v in form.data.getlist(name) if v} if hasattr(form.data, "getlist") else set()
+
+    kinds = {m.value: str(m.label) for m in Kind}
+    categories = [(c.code, f"{indent(c)}{c.display_name} · {kinds.get(c.kind, c.kind)}")
+                  for c in Category.objects.order_by("path")]
+    departments = [(d.code, d.display_name) for d in Department.objects.order_by("code")]
+    org_units = [(u.code, indent(u) + u.display_name) for u in OrgUnit.objects.order_by("path")]
+    sort = chosen("sort") or {DEFAULT_SORT}
+    return {"options": {
+        "state": _option_tags(State.choices(), chosen("state")),
+        "kind": _option_tags(Kind.choices(), chosen("kind")),
+        "category": _option_tags(categories, chosen("category")),
+        "department": _option_tags(departments, chosen("department")),
+        "org_unit": _option_tags(org_units, chosen("org_unit")),
+        "channel": _option_tags(Channel.choices(), chosen("channel")),
+        "sort": _option_tags(SORT_CHOICES, sort, blank=False),
+    }}
+
+
+def _rows_html(rows) -> str:
+    """The table body, built here rather than by the template engine: 50 rows of ten cells are
+    ≈1,500 template nodes (≈15 ms); escaping the same values here costs a tenth of that."""
+    labels = [escape(x) for x in (
+        _("Ticket number"), _("Title"), _("Kind"), _("Category"), _("State"), _("Severity"), _("Department"),
+        _("Customer phone"), _("Registered at"), _("Deadline"))]
+    waiting = f' <span class="badge">{escape(_("Waiting on the customer"))}</span>'
+    special = f' <span class="badge badge-at-risk">{escape(_("Special"))}</span>'
+    badge = {"overdue": "badge-overdue", "at_risk": "badge-at-risk"}
+    opens = [f'<td data-label="{label}" class="wl-nowrap">' if i in (7, 8) else f'<td data-label="{label}">'
+             for i, label in enumerate(labels)]
+    out = []
+    for r in rows:
+        if r.due_at is not None:
+            deadline = (f'<time datetime="{r.due_iso}" class="wl-nowrap">{r.due_text}</time> '
+                        f'<span class="muted">{escape(r.due_clock)}</span><br>{escape(r.time_left)}')
+        else:
+            deadline = "—"
+        if r.sla_status in badge:
+            deadline += f' <span class="badge {badge[r.sla_status]}">{escape(r.sla_label)}</span>'
+        cells = (
+            f'<a href="{escape(r.url)}">{escape(r.number)}</a>', escape(r.title), escape(r.kind),
+            escape(r.category), escape(r.state_label) + (waiting if r.waiting else ""),
+            escape(r.severity_label) + (special if r.special else ""), escape(r.department or "—"),
+            escape(r.phone or "—"), f'<time datetime="{r.registered_iso}">{r.registered_text}</time>', deadline,
+        )
+        out.append("<tr>" + "".join(f"{opens[i]}{cell}</td>" for i, cell in enumerate(cells)) + "</tr>")
+    return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 
 def _list_context(request, key: str, params: QueryDict) -> dict:
@@ -155,8 +210,8 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
                 field = _FIELD_OF.get(err.field, err.field)
                 form.add_error(field if field in form.fields else None, err.reason)
         else:
-            now = timezone.now()
-            rows = [wl.worklist_row(t, now) for t in page.items]
+            now, words = timezone.now(), wl.RowWords()
+            rows = [wl.worklist_row(t, now, words) for t in page.items]
     base_query = _query_without(params, "cursor")
     pattern = _ticket_url_pattern()
     for row in rows:
@@ -164,11 +219,11 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
     list_url = reverse("workbench:worklist", kwargs={"key": key})
     return {
         "entry": entry, "worklist": entry.worklist, "form": form, "page": page, "rows": rows,
-        "list_url": list_url, "base_query": base_query,
+        "list_url": list_url, "base_query": base_query, "rows_html": _rows_html(rows),
         "export_url": reverse("workbench:worklist_export", kwargs={"key": key}) + (f"?{base_query}" if base_query else ""),
         "export_max": EXPORT_MAX_ROWS, "page_size": PAGE_SIZE,
         "has_filters": bool(_query_without(params, "cursor", "sort")),
-        "table_target": TABLE_TARGET, "state_values": set(form.data.getlist("state")) if form.data else set(),
+        "table_target": TABLE_TARGET,
     }
 
 
@@ -181,7 +236,7 @@ def _render_list(request, key: str, params: QueryDict, *, extra: dict | None = N
     if partial:
         response = render(request, "workbench/_worklist_table.html", ctx, status=status)
     else:
-        ctx.update(_options())
+        ctx.update(_options(ctx["form"]))
         ctx["saved"] = wl.saved_filters(request.user)
         ctx["worklists"] = wl.worklists_for(request.user)
         ctx["nav_active"] = "worklists"

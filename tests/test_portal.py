@@ -315,8 +315,11 @@ def test_satisfied_rating_closes_and_late_rating_is_kept(client, org, users):
     t.ticket_reply(ticket_id=inquiry.pk, actor=d, text="套餐资费见说明。")
     lookup(client, code2, phone="13700137000")
     assert client.post(f"/portal/case/{inquiry.number}/rate/", {"rating": "satisfied", "comment": "清楚"}).status_code == 302
-    shown = portal_rating(ticket_id=inquiry.pk)  # what the staff's ticket page can show
+    shown = portal_rating(ticket_id=inquiry.pk)  # what the staff's ticket page shows
     assert (shown.rating, shown.comment) == ("satisfied", "清楚")
+    client.force_login(d)
+    page = client.get(f"/tickets/{inquiry.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Rating given on the portal" in page and "清楚" in page
 
 
 def test_rating_needs_a_choice(client, org, users):

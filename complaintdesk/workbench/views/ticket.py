@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone
+from complaintdesk.portal.selectors import portal_rating
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
@@ -336,6 +337,9 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "read_only": ticket.state == State.ARCHIVED,
         "notice": notice,
         "notice_kind": notice_kind,
+        # The customer's own evaluation on the portal (it may come after the callback).
+        "portal_rating": (portal_rating(ticket_id=ticket.pk)
+                          if ticket.channel == Channel.WEB_PORTAL else None),
     }
 
 

@@ -155,6 +155,11 @@ class Person:
             pytest.fail("\n".join(lines), pytrace=False)
         self.guard.check()
 
+    def htmx_settled(self):
+        """Wait until no htmx request is under way and the swapped content has settled."""
+        self.page.wait_for_function(
+            "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')")
+
     def overflow_x(self) -> int:
         """How many pixels the page is wider than the window (0: no sideways scrolling)."""
         return self.page.evaluate(
@@ -357,10 +362,14 @@ def portal_fill_filing(me: Person, *, keyboard: bool = False) -> None:
     from playwright.sync_api import expect
 
     page, lang = me.page, me.lang
-    me.fill(page.get_by_label(labelled(tr(lang, "What is it about?"))), tr(lang, "Complaint"))
+    # Each choice reloads a part of the form (htmx): wait for it before the next choice.
+    with page.expect_response(lambda r: "/categories/" in r.url):
+        me.fill(page.get_by_label(labelled(tr(lang, "What is it about?"))), tr(lang, "Complaint"))
     category = page.locator("#id_category")
     expect(category.locator("option", has_text=CATEGORY[lang])).to_have_count(1)
-    me.fill(page.get_by_label(labelled(tr(lang, "Category"))), CATEGORY[lang])
+    with page.expect_response(lambda r: "/elements/" in r.url):
+        me.fill(page.get_by_label(labelled(tr(lang, "Category"))), CATEGORY[lang])
+    me.htmx_settled()
     for label, value in ELEMENTS[lang].items():
         control = page.get_by_label(labelled(label))
         expect(control).to_be_visible()

@@ -30,6 +30,24 @@ def tickets_for_pages(org, make_ticket) -> dict:
     return {"fresh": fresh, "moving": moving}
 
 
+def deadline_policy() -> None:
+    """001's figures for complaints (calendar time, so no working calendar is needed): the
+    ticket page and the worklists then show deadlines and time left."""
+    from complaintdesk.sla.models import ClockRule, Policy
+    from complaintdesk.sla.services.policies import sla_config_changed
+
+    policy = Policy.objects.create(name="投诉处理时限（五分钟转交、十二小时处理）",
+                                   name_en="Complaints: forward in 5 minutes, handle in 12 hours",
+                                   kind="complaint")
+    for clock, amount, unit in (("dispatch", "5", "calendar_minutes"),
+                                ("handle", "12", "calendar_hours"),
+                                ("progress", "24", "calendar_hours"),
+                                ("ticket", "72", "calendar_hours")):
+        ClockRule.objects.create(policy=policy, clock=clock, amount=amount, unit=unit,
+                                 warn_share="0.8", ladder=[])
+    sla_config_changed()
+
+
 def more_tickets(org, make_ticket, count: int = 24) -> None:
     """A fuller desk for the screenshots: tickets in several states, several categories and
     channels, all through the services."""

@@ -6,7 +6,7 @@ the Chinese pages show no English sentence (a string left untranslated).
 All pages of a language are checked in one walk and every violation is reported at once."""
 
 import pytest
-from browserwalk import MAIN_PAGES, open_all_details, tickets_for_pages, walk
+from browserwalk import MAIN_PAGES, deadline_policy, open_all_details, tickets_for_pages, walk
 
 
 @pytest.fixture
@@ -16,6 +16,7 @@ def portal_settings(settings):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_main_pages_pass_axe(people, org, make_ticket, portal_settings, lang):
+    deadline_policy()  # the ticket page and the lists then show deadlines too
     tickets = tickets_for_pages(org, make_ticket)
     problems: list[str] = []
     checked: list[str] = []

@@ -8,7 +8,7 @@ import os
 
 import pytest
 from browserkit import PHONE, SCREENSHOTS, portal_fill_filing, portal_lookup, text_of, tr
-from browserwalk import more_tickets, tickets_for_pages, walk
+from browserwalk import deadline_policy, more_tickets, tickets_for_pages, walk
 
 pytestmark = pytest.mark.skipif(os.environ.get("SCREENSHOTS") != "1",
                                 reason="screenshots are taken only with SCREENSHOTS=1")
@@ -29,6 +29,7 @@ def portal_settings(settings):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_screenshots(people, org, make_ticket, portal_settings, lang):
+    deadline_policy()
     tickets = tickets_for_pages(org, make_ticket)
     more_tickets(org, make_ticket)
     taken = []

@@ -565,3 +565,20 @@ def test_odd_parameters_never_fail(org, web, flow, params):
         assert r.status_code == 200, (params, r.status_code)
         r = web(org["users"]["dispatcher"]).get(path + "export.xlsx", params)
         assert r.status_code in (200, 422), (params, r.status_code)
+
+
+def test_department_counts_follow_what_it_holds_now(org, web, flow):
+    u = org["users"]
+    moved = flow["to_ack"]
+    t.ticket_transfer(ticket_id=moved.pk, actor=u["dispatcher"], department="network", reason="属网络问题")
+    Ticket.objects.filter(pk=moved.pk).update(sla_status="overdue")
+    for who in ("handler", "dept_head", "network_handler"):
+        user = u[who]
+        for entry in worklist_counts(user):
+            if entry.count is not None:
+                assert len(_list(web, user, entry.key)) == entry.count, (who, entry.key)
+    counts = {e.key: e.count for e in worklist_counts(u["handler"])}
+    assert counts["to_acknowledge"] == 0 and counts["overdue"] == 0
+    assert moved.pk in _list(web, u["handler"], "all")  # still visible: it was billing's once
+    counts = {e.key: e.count for e in worklist_counts(u["network_handler"])}
+    assert counts["to_acknowledge"] == 2 and counts["overdue"] == 1

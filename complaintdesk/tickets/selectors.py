@@ -69,6 +69,19 @@ def visible_tickets(viewer) -> QuerySet:
     return tickets.filter(Q(org_unit__path__startswith=viewer.org_unit.path) | own)
 
 
+def department_open_tickets(viewer) -> QuerySet:
+    """The open tickets a department role works on now: its department leads them or assists
+    on them (an active assignment), or the viewer registered them. A subset of
+    `visible_tickets(viewer)` by construction (a lead department has an assignment row), for
+    the worklist counts: the ever-held scope of `visible_tickets` would make the database scan
+    every assignment the department ever had (≈22k at 100k tickets) for a few hundred open rows."""
+    if viewer.role not in DEPARTMENT_ROLES or not viewer.department_id:
+        return visible_tickets(viewer).filter(state__in=sorted(OPEN_STATES))
+    assisting = Assignment.objects.filter(department_id=viewer.department_id, active=True).values("ticket_id")
+    return Ticket.objects.filter(state__in=sorted(OPEN_STATES)).filter(
+        Q(lead_department_id=viewer.department_id) | Q(owner_id=viewer.pk) | Q(id__in=assisting))
+
+
 @dataclass
 class TicketFilters:
     state: list[str] | None = None

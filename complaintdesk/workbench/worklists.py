@@ -31,7 +31,7 @@ from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.core.phones import display_phone
 from complaintdesk.sla.vocabulary import ClockType, SlaStatus
 from complaintdesk.tickets.models import Assignment, TicketEvent
-from complaintdesk.tickets.selectors import visible_tickets
+from complaintdesk.tickets.selectors import department_open_tickets
 from complaintdesk.tickets.vocabulary import (
     OPEN_STATES,
     Action,
@@ -199,16 +199,9 @@ def worklist_counts(viewer) -> list[WorklistEntry]:
     counted = {e.key: e for e in entries if e.worklist.counted}
     if counted:
         aggregates = {key: Count("pk", filter=e.condition) for key, e in counted.items()}
-        base = visible_tickets(viewer).filter(state__in=OPEN)
-        if viewer.role in DEPARTMENT_ROLES and viewer.department_id:
-            # Every counted list of a department role is about what the department holds or
-            # assists on now, or what is mine: saying so lets the database start from those
-            # few rows instead of every ticket the department ever held.
-            base = base.filter(
-                Q(lead_department_id=viewer.department_id) | Q(owner_id=viewer.pk)
-                | Q(lead_assignee_id=viewer.pk)
-                | Q(id__in=Assignment.objects.filter(department_id=viewer.department_id, active=True,
-                                                     role=AssignmentRole.ASSISTING).values("ticket_id")))
+        # Every counted list is about open tickets; for a department role, about those its
+        # department holds or assists on now, or that the viewer registered.
+        base = department_open_tickets(viewer)
         totals = base.aggregate(**aggregates)
         for key, entry in counted.items():
             entry.count = totals[key] or 0

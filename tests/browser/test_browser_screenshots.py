@@ -10,6 +10,8 @@ import pytest
 from browserkit import PHONE, SCREENSHOTS, portal_fill_filing, portal_lookup, text_of, tr
 from browserwalk import deadline_policy, more_tickets, tickets_for_pages, walk
 
+from complaintdesk.tickets.vocabulary import Action
+
 pytestmark = pytest.mark.skipif(os.environ.get("SCREENSHOTS") != "1",
                                 reason="screenshots are taken only with SCREENSHOTS=1")
 
@@ -54,5 +56,12 @@ def test_screenshots(people, org, make_ticket, portal_settings, lang):
     phone.shot(f"portal-filed-mobile-{lang}", full_page=False)
     portal_lookup(phone, code)
     phone.shot(f"portal-case-mobile-{lang}", full_page=True)
+    # A stale page after someone else acted: the conflict message and the fresh state.
+    first, second = people(lang).login("supervisor"), people(lang).login("dispatcher")
+    for person in (first, second):
+        person.goto(f"/tickets/{tickets['fresh'].pk}/")
+    first.act(tr(lang, Action.REVIEW_VALID.label))
+    second.act(tr(lang, Action.REVIEW_VALID.label), expect_done=False)
+    second.shot(f"ticket-conflict-{lang}", full_page=False)
     assert len(taken) == len(NAMES)
     assert (SCREENSHOTS / f"ticket-{lang}.png").exists()

@@ -370,17 +370,21 @@ def _decode_keyset(cursor: str, sort: str, key: str) -> tuple[bool, object, int]
 
 def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int = 50, sort: str = "",
                 where: Q | None = None, deadlines: bool = False,
-                prefetch: tuple[str, ...] = LIST_PREFETCH, related: tuple[str, ...] = LIST_RELATED) -> Page:
+                prefetch: tuple[str, ...] = LIST_PREFETCH, related: tuple[str, ...] = LIST_RELATED,
+                defer: tuple[str, ...] = ()) -> Page:
     """Keyset-paginated, both ways: page 1,000 costs what page 1 costs.
 
     `sort` is "" (newest id first, the API's order) or one of SORTS; `where` narrows the list
     further (a worklist's condition; the viewer's scope always applies); `deadlines` adds
     `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
-    small tables the caller shows (one query each); `related`: the tables joined."""
+    small tables the caller shows (one query each); `related`: the tables joined; `defer`:
+    long columns the caller does not show (not read, not decoded)."""
     tickets = _apply_filters(visible_tickets(viewer), filters)
     if where is not None:
         tickets = tickets.filter(where)
     def finish(qs: QuerySet) -> QuerySet:
+        if defer:
+            qs = qs.defer(*defer)
         if deadlines:
             qs = with_deadlines(qs)
         if related:  # select_related() without names would follow every foreign key
@@ -418,7 +422,7 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
 
 
 def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | None = None,
-                limit: int = 10_000, related: tuple[str, ...] = LIST_PREFETCH):
+                limit: int = 10_000, related: tuple[str, ...] = LIST_PREFETCH, defer: tuple[str, ...] = ()):
     """Every row of a list (first `limit` + 1, to tell the caller it was cut), in the list's
     order, for an export: one query with the small tables joined, read in chunks (a
     server-side cursor on PostgreSQL), never all at once."""
@@ -426,7 +430,7 @@ def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | No
     if where is not None:
         tickets = tickets.filter(where)
     tickets, key, desc = _sorted(tickets, sort)
-    tickets = with_deadlines(tickets)
+    tickets = with_deadlines(tickets.defer(*defer) if defer else tickets)
     if related:
         tickets = tickets.select_related(*related)
     order = _ordering(key, desc)

@@ -11,7 +11,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.tickets.selectors import TicketFilters, ticket_rows
-from complaintdesk.workbench.worklists import ROW_RELATED, RowWords, WorklistEntry, worklist_row
+from complaintdesk.workbench.worklists import (
+    ROW_DEFERRED,
+    ROW_RELATED,
+    RowWords,
+    WorklistEntry,
+    worklist_row,
+)
 
 EXPORT_MAX_ROWS = 10_000
 
@@ -43,7 +49,7 @@ def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters
 
     now = now or timezone.now()
     rows = ticket_rows(viewer=viewer, filters=filters, sort=sort, where=entry.condition,
-                       limit=EXPORT_MAX_ROWS, related=ROW_RELATED)
+                       limit=EXPORT_MAX_ROWS, related=ROW_RELATED, defer=ROW_DEFERRED)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=str(entry.worklist.title)[:31])
     for col, width in zip("ABCDEFGHIJKLMN", (20, 40, 10, 18, 22, 10, 8, 18, 14, 18, 18, 14, 16, 12), strict=True):

@@ -312,6 +312,9 @@ class RowWords:
 
 # What a row shows besides the ticket's own columns (loaded with the page: no query per row).
 ROW_RELATED = ("category", "lead_department")
+# Long columns a row does not show: neither read nor decoded (JSON) for fifty rows.
+ROW_DEFERRED = ("description", "elements", "plan", "handling_notes", "reply_text", "product",
+                "responsible_person")
 
 
 @dataclass

@@ -204,7 +204,8 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
         try:
             page = ticket_list(viewer=request.user, filters=_filters(data), cursor=data.get("cursor") or "",
                                limit=PAGE_SIZE, sort=data.get("sort") or DEFAULT_SORT, where=entry.condition,
-                               deadlines=True, prefetch=wl.ROW_RELATED, related=())
+                               deadlines=True, prefetch=wl.ROW_RELATED, related=(),
+                               defer=wl.ROW_DEFERRED)
         except ValidationFailed as exc:
             for err in exc.fields:
                 field = _FIELD_OF.get(err.field, err.field)

@@ -289,6 +289,10 @@ class Person:
         return text_of(notice)
 
     def shot(self, name: str, *, full_page: bool = True):
+        # Only a deliberate `SCREENSHOTS=1` run rewrites docs/screenshots/: an ordinary test run
+        # (CI, a developer's machine) must not leave tracked files changed behind it.
+        if os.environ.get("SCREENSHOTS") != "1":
+            return
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 

@@ -3,78 +3,22 @@
 forms and the lookup refusal pass axe-core; filing works with JavaScript switched off;
 nothing is requested outside the app. Screenshots go to docs/screenshots/portal-*.png."""
 
-import os
 import re
-import sys
-from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
+from browserkit import CUSTOMER_PHONE, DESKTOP, labelled, portal_fill_filing, tr
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
-
-from browserkit import (  # noqa: E402
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    CUSTOMER_PHONE,
-    DESKTOP,
-    Guard,
-    Person,
-    labelled,
-    missing,
-    portal_fill_filing,
-    tr,
-)
-
-from complaintdesk.portal.models import PortalTicket  # noqa: E402
-from complaintdesk.tickets.models import Ticket  # noqa: E402
-from complaintdesk.tickets.services import transitions as t  # noqa: E402
+from complaintdesk.portal.models import PortalTicket
+from complaintdesk.tickets.models import Ticket
+from complaintdesk.tickets.services import transitions as t
 
 PHONE_360 = {"width": 360, "height": 740}
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    reason = missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests cannot run in CI: {reason}")
-        pytest.skip(f"browser tests SKIPPED: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield browser
-    finally:
-        browser.close()
-        pw.stop()
-        mp.undo()
-
-
 @pytest.fixture
-def person(chromium, live_server, settings):
+def person(people, settings):
     settings.PORTAL_CHALLENGE_MIN_SECONDS = 0  # a test types faster than a person
-    guard = Guard(host=urlsplit(live_server.url).netloc)
-    made = []
-
-    def make(lang="en", viewport=None, javascript=True):
-        me = Person(chromium, live_server.url, guard, lang, viewport or DESKTOP)
-        if not javascript:
-            me.context.close()
-            me.context = chromium.new_context(base_url=me.base_url, locale="zh-CN" if lang == "zh" else "en-US",
-                                              viewport=viewport or DESKTOP, java_script_enabled=False)
-            me.context.route("**/*", me._route)
-            me.page = me.context.new_page()
-        made.append(me)
-        return me
-
-    yield make
-    for me in made:
-        me.close()
-    assert not guard.problems(), guard.problems()
+    return people
 
 
 def no_sideways_scroll(me):

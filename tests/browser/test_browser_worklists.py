@@ -2,55 +2,22 @@
 the table (htmx) and keeps the filters in the URL; pages go forwards and back; the same list
 works without JavaScript (a plain GET form); a filter error names the field; a filter set is
 saved and found again; axe-core finds no serious or critical violation; nothing is requested
-outside the app. Skipped where Chromium is missing (as tests/browser/ is)."""
+outside the app."""
 
 import re
-import sys
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "browser"))
-from browserkit import CHROMIUM, CHROMIUM_ARGS, Guard, Person, missing  # noqa: E402
-
-from complaintdesk.tickets.services import transitions as t  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    reason = missing()
-    if reason:
-        pytest.skip(f"browser tests SKIPPED: {reason}")
-    from playwright.sync_api import sync_playwright
-
-    mp = pytest.MonkeyPatch()
-    mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    try:
-        yield browser
-    finally:
-        browser.close()
-        pw.stop()
-        mp.undo()
+from complaintdesk.tickets.services import transitions as t
 
 
 @pytest.fixture
-def person(chromium, live_server):
-    guard = Guard(host=urlsplit(live_server.url).netloc)
-    made = []
-
+def person(people):
     def make(lang="en", javascript=True):
-        p = Person(chromium, live_server.url, guard, lang, {"width": 1280, "height": 900}, javascript)
-        made.append(p)
-        return p
+        return people(lang, {"width": 1280, "height": 900}, javascript)
 
-    yield make
-    for p in made:
-        p.close()
-    if guard.problems():
-        pytest.fail("\n".join(guard.problems()), pytrace=False)
+    return make
 
 
 @pytest.fixture

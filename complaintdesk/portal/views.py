@@ -304,36 +304,38 @@ def answer(request, number):
 
 @csrf_protect
 def _answer(request, number):
-    ticket_id = _case_id(request, number)
-    verdict = rate_hit(name="act_ip", subject=client_ip(request))
-    if not verdict.allowed:
-        return _limited(request, verdict)
-    values = {"answer": request.POST.get("answer", "")}
-    try:
-        portal_info_answer(ticket_id=ticket_id, text=values["answer"], files=_uploads(request, "file"))
-    except ValidationFailed as exc:
-        errors, summary = _errors(exc, FIELD_LABELS)
-        return _case_page(request, number, status=422, values=values, errors=errors, summary=summary)
-    except Conflict as exc:
-        return _case_page(request, number, status=409, values=values, problem=exc.message)
-    return redirect(reverse("portal:case", kwargs={"number": number}) + "?sent=answer")
+    return _case_action(
+        request, number, fields=("answer",), sent="answer",
+        act=lambda ticket_id, values: portal_info_answer(
+            ticket_id=ticket_id, text=values["answer"], files=_uploads(request, "file")),
+    )
 
 
 @require_POST
 def rate(request, number):
+    return _case_action(
+        request, number, fields=("rating", "comment"), sent="rating",
+        act=lambda ticket_id, values: portal_rate(
+            ticket_id=ticket_id, rating=values["rating"], comment=values["comment"]),
+    )
+
+
+def _case_action(request, number, *, fields, sent, act):
+    """A customer's action on their case: rate-limited, errors shown on the case page with
+    what was typed kept (422 invalid, 409 no longer possible), else back to the case."""
     ticket_id = _case_id(request, number)
     verdict = rate_hit(name="act_ip", subject=client_ip(request))
     if not verdict.allowed:
         return _limited(request, verdict)
-    values = {"rating": request.POST.get("rating", ""), "comment": request.POST.get("comment", "")}
+    values = {name: request.POST.get(name, "") for name in fields}
     try:
-        portal_rate(ticket_id=ticket_id, rating=values["rating"], comment=values["comment"])
+        act(ticket_id, values)
     except ValidationFailed as exc:
         errors, summary = _errors(exc, FIELD_LABELS)
         return _case_page(request, number, status=422, values=values, errors=errors, summary=summary)
     except Conflict as exc:
         return _case_page(request, number, status=409, values=values, problem=exc.message)
-    return redirect(reverse("portal:case", kwargs={"number": number}) + "?sent=rating")
+    return redirect(reverse("portal:case", kwargs={"number": number}) + f"?sent={sent}")
 
 
 @require_POST

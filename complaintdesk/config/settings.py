@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "complaintdesk.workbench",
     "complaintdesk.portal",
     "complaintdesk.reports",
+    "complaintdesk.search",
     "django_htmx",
 ]
 

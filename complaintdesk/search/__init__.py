@@ -1,0 +1,1 @@
+"""Chinese full-text search: jieba segmentation, the search index, the user dictionary."""

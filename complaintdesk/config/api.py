@@ -11,7 +11,9 @@ api = NinjaAPI(
     version="1",
     description="Register tickets and move them through review, dispatch, handling, audit, "
     "reply, callback and close. Errors: {error: {code, message, fields[{field, reason}]}} in "
-    "the language of Accept-Language (zh-Hans or en).",
+    "the language of Accept-Language (zh-Hans or en). A create or an action whose write was "
+    "committed but whose ticket could not be read back answers its usual 2xx status with "
+    "{committed: true, id, number, state, version, url, message} and a Location header.",
     auth=[BearerToken(), StaffSession()],
     openapi_url="/openapi.json",
     docs_url="/docs",

@@ -69,9 +69,29 @@ def _field_name(loc) -> str:
     return ".".join(parts) or "body"
 
 
+def committed_answer(api, request):
+    """The answer after a committed write whose read-back failed, else None.
+
+    An endpoint that has committed a write sets `request.committed = (status, build)`
+    before it reads the result back: from then on an error (the read-back, the response's
+    validation) must not be answered "nothing was changed". `build()` makes the body from
+    what was written, without touching the database."""
+    committed = getattr(request, "committed", None)
+    if committed is None:
+        return None
+    log.exception("the write was committed; answering from what was written")
+    status, build = committed
+    body = build()
+    response = api.create_response(request, body, status=status)
+    response["Location"] = body["url"]
+    return response
+
+
 def install(api):
     @api.exception_handler(DomainError)
     def domain_error(request, exc: DomainError):
+        if (answer := committed_answer(api, request)) is not None:
+            return answer
         fields = [{"field": f.field, "reason": str(f.reason), "code": f.code} for f in exc.fields]
         return api.create_response(request, _body(exc.code, exc.message, fields, **exc.extra), status=exc.status)
 
@@ -99,6 +119,8 @@ def install(api):
 
     @api.exception_handler(Http404)
     def not_found(request, exc):
+        if (answer := committed_answer(api, request)) is not None:
+            return answer
         return api.create_response(request, _body("not_found", _("Not found.")), status=404)
 
     @api.exception_handler(HttpError)
@@ -108,6 +130,8 @@ def install(api):
 
     @api.exception_handler(Exception)
     def unexpected(request, exc):
+        if (answer := committed_answer(api, request)) is not None:
+            return answer
         log.exception("unexpected API error")
         return api.create_response(
             request, _body("server_error", _("Something went wrong on our side; nothing was changed.")), status=500

@@ -5,6 +5,7 @@ After a successful lookup (tracking code + phone) the session remembers, for 30 
 that this browser may see that case: the code never appears in a URL (nor in access logs),
 and answering or rating needs no second lookup."""
 
+import logging
 import time
 
 from django.http import Http404, HttpResponse
@@ -38,6 +39,8 @@ from complaintdesk.portal.services.filing import (
 )
 from complaintdesk.portal.services.throttle import client_ip, rate_hit, rate_peek
 from complaintdesk.portal.workflow import Rating
+
+log = logging.getLogger(__name__)
 
 SESSION_KEY = "portal_cases"
 CASE_SECONDS = 30 * 60
@@ -201,8 +204,13 @@ def _file(request):
         return render(request, "portal/file.html", context, status=422)
     except DomainError as exc:
         return render(request, "portal/problem.html", {"message": exc.message}, status=exc.status)
+    # Committed: from here on nothing may fail the answer, or the customer never sees the
+    # tracking code (it is stored nowhere) of a case that exists.
     if phone_key:
-        rate_hit(name="file_phone", subject=phone_key)
+        try:
+            rate_hit(name="file_phone", subject=phone_key)
+        except Exception:
+            log.exception("portal: ticket %s filed, its phone's rate counter not counted", ticket.pk)
     _remember(request, ticket.number, ticket.pk)
     # Rendered here, not after a redirect: the code is shown once and stored nowhere.
     response = render(request, "portal/filed.html", {"number": ticket.number, "code": display_code(code)})

@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
@@ -21,10 +22,24 @@ def _detail(request, ticket_id: int) -> dict:
     return s.detail(selectors.ticket_get(viewer=request.user, ticket_id=ticket_id))
 
 
+READ_BACK_FAILED = _("Saved, but the ticket could not be read back just now: this is what was "
+                     "written. Read the ticket at “url” for the rest; do not send the request again.")
+
+
+def _answer(request, ticket, status: int) -> Status:
+    """The ticket as it now is, read back after the commit. Should that fail, the error
+    handlers answer `status` with what was written (core/api_errors.py: committed_answer),
+    never "nothing was changed"."""
+    request.committed = (status, lambda: s.committed(ticket, READ_BACK_FAILED))
+    return Status(status, _detail(request, ticket.pk))
+
+
 @router.post("/tickets", response={200: s.TicketDetailOut, 201: s.TicketDetailOut}, summary="Register a ticket")
 def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """Register (受理). Send an `Idempotency-Key` header so that a retry returns the first
-    ticket (200) instead of creating a second (201)."""
+    ticket (200) instead of creating a second (201). Without a key, the same body sent
+    again by the same account within 10 minutes is refused (409 `duplicate_request`, naming
+    the first ticket in `error.ticket`) rather than registered twice."""
     draft = TicketDraft(
         kind=payload.kind, category=payload.category, channel=payload.channel, title=payload.title,
         description=payload.description, phone=payload.customer.phone,
@@ -34,8 +49,8 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
         first_reported_at=payload.first_reported_at, agreed_time=payload.agreed_time,
     )
     ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
-                                      resolve_on_spot=payload.resolve_on_spot)
-    return Status(201 if created else 200, _detail(request, ticket.pk))
+                                      resolve_on_spot=payload.resolve_on_spot, retry_guard=True)
+    return _answer(request, ticket, 201 if created else 200)
 
 
 class ListQuery(InputSchema):
@@ -95,15 +110,15 @@ def add_attachment(request, ticket_id: int, file: File[UploadedFile]):
 
 @router.get("/attachments/{attachment_id}", summary="Download an attachment", tags=["tickets"])
 def download_attachment(request, attachment_id: int):
-    a = selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
-    return FileResponse(a.file.open("rb"), as_attachment=True, filename=a.original_name, content_type=a.content_type)
+    """404 `attachment_file_missing`, with the reason, when the file is gone from storage."""
+    a, handle = selectors.attachment_open(viewer=request.user, attachment_id=attachment_id)
+    return FileResponse(handle, as_attachment=True, filename=a.original_name, content_type=a.content_type)
 
 
 # -- transitions: one endpoint per action, each returning the ticket as it now is ----------
 
-def _act(request, ticket_id: int, fn, **kwargs) -> dict:
-    fn(ticket_id=ticket_id, actor=request.user, **kwargs)
-    return _detail(request, ticket_id)
+def _act(request, ticket_id: int, fn, **kwargs) -> Status:
+    return _answer(request, fn(ticket_id=ticket_id, actor=request.user, **kwargs), 200)
 
 
 @router.post("/tickets/{ticket_id}/resolve-on-spot", response=s.TicketDetailOut)

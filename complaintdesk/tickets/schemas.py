@@ -179,6 +179,14 @@ def summary(t) -> dict:
     }
 
 
+def committed(t, message) -> dict:
+    """What a committed write left, from the row in memory: no query, so it can be answered
+    when reading the ticket back failed."""
+    return {"committed": True, "id": t.pk, "number": t.number, "state": t.state,
+            "state_label": str(State(t.state).label), "version": t.version,
+            "url": f"/api/v1/tickets/{t.pk}", "message": str(message)}
+
+
 def _label(enum, value: str) -> str:
     try:
         return str(enum(value).label)

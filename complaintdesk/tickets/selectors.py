@@ -493,3 +493,24 @@ def attachment_get(*, viewer, attachment_id: int) -> Attachment:
         raise NotFound(_("No such attachment."))
     ticket_get_scoped(viewer=viewer, ticket_id=attachment.ticket_id)
     return attachment
+
+
+class AttachmentFileMissing(NotFound):
+    """The row exists, its file does not (lost storage, a restore without it)."""
+
+    code = "attachment_file_missing"
+
+
+def attachment_open(*, viewer, attachment_id: int):
+    """(attachment, open binary file) for a download; NotFound with the reason when the
+    viewer may not see it or its file is gone from storage (never a 500)."""
+    attachment = attachment_get(viewer=viewer, attachment_id=attachment_id)
+    try:
+        return attachment, attachment.file.open("rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise AttachmentFileMissing(
+            _("The file of “%(name)s” is missing from the attachment storage (the ticket record "
+              "is intact). Ask an administrator to restore it from a backup.") % {
+                "name": attachment.original_name},
+            extra={"attachment": attachment.pk, "ticket": attachment.ticket_id, "sha256": attachment.sha256},
+        ) from None

@@ -1,6 +1,6 @@
 """Registering a ticket (受理): validate, find or create the customer, write the ticket and
 its first event in one transaction. A retried create with the same Idempotency-Key
-returns the first ticket."""
+returns the first ticket; a retry without a key (`retry_guard`) is refused, naming it."""
 
 import datetime as dt
 import hashlib
@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaintdesk.core.errors import FieldError, ValidationFailed
+from complaintdesk.core.errors import Conflict, FieldError, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
 from complaintdesk.org.models import OrgUnit
@@ -28,6 +28,12 @@ EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 # An agreed time replaces the handling deadline: a year ahead is already generous.
 MAX_AGREED_AHEAD = dt.timedelta(days=366)
+# A create without an Idempotency-Key whose body the same account sent this recently is
+# taken for a retry (a client that saw no answer sends again) and refused, naming the first.
+RETRY_WINDOW = dt.timedelta(minutes=10)
+# The guard's rows share the idempotency table under a key no header can collide with
+# by accident (a header that does only meets its own account's retries).
+RETRY_GUARD_PREFIX = "retry-guard:"
 
 NUMBER_PREFIX = {
     Kind.COMPLAINT: "TS",
@@ -65,6 +71,12 @@ class TicketDraft:
 
 class IdempotencyMismatch(ValidationFailed):
     code = "idempotency_key_reused"
+
+
+class DuplicateRequest(Conflict):
+    """The same body, no key, moments after a ticket was registered from it."""
+
+    code = "duplicate_request"
 
 
 def _choice(value: str, enum, field_name: str, errors: list[FieldError]):
@@ -170,19 +182,29 @@ def _number(kind: Kind, created: dt.datetime, pk: int) -> str:
 
 
 def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", resolve_on_spot: str = "",
-                    at: dt.datetime | None = None) -> tuple[Ticket, bool]:
+                    at: dt.datetime | None = None, retry_guard: bool = False) -> tuple[Ticket, bool]:
     """Register a ticket. Returns (ticket, created); created is False for a retried request.
 
     `resolve_on_spot`: an answer that settles it at once (000): the ticket is registered and
-    closed in the same transaction, so a failure leaves neither."""
+    closed in the same transaction, so a failure leaves neither.
+
+    `retry_guard` (the API): without an Idempotency-Key, a body this account already sent
+    within RETRY_WINDOW raises DuplicateRequest naming that ticket instead of registering a
+    second one silently. It costs what a key costs: one indexed lookup and one insert into
+    the idempotency table (whose unique index also stops two concurrent twins)."""
     key = (idempotency_key or "").strip()
     if len(key) > 200 or not key.isprintable():
         raise ValidationFailed.on("Idempotency-Key", _("At most 200 printable characters."))
-    fingerprint = draft.fingerprint(resolve_on_spot) if key else ""
+    guarded = retry_guard and not key
+    fingerprint = draft.fingerprint(resolve_on_spot) if key or guarded else ""
+    stale = None
     if key:
         earlier = _earlier(actor, key, fingerprint)
         if earlier is not None:
             return earlier, False
+    elif guarded:
+        key = RETRY_GUARD_PREFIX + fingerprint
+        stale = _refuse_retry(actor, key, at)
     clean = _validate(draft, actor)
     try:
         with transaction.atomic():
@@ -190,18 +212,50 @@ def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", res
             ticket = _create(actor=actor, clean=clean, draft=draft, at=at)
             if resolve_on_spot:
                 ticket = ticket_resolve_on_spot(ticket_id=ticket.pk, actor=actor, answer=resolve_on_spot, at=at)
-            if key:
+            if stale is not None:
+                # The same body long ago: the guard now points at the new ticket. Conditional,
+                # so that of two concurrent twins only one moves it; the other is refused.
+                moved = IdempotencyKey.objects.filter(pk=stale.pk, ticket_id=stale.ticket_id).update(
+                    ticket=ticket, created_at=at)
+                if not moved:
+                    raise IntegrityError("retry guard moved by a concurrent twin")
+            elif key:
                 # Inserted last: a concurrent twin blocks here until the first commits,
                 # then fails on the unique index and returns the first ticket below.
                 IdempotencyKey.objects.create(user=actor, key=key, request_hash=fingerprint, ticket=ticket)
     except IntegrityError:
         if not key:
             raise
+        if guarded:
+            _refuse_retry(actor, key, None)
+            raise
         earlier = _earlier(actor, key, fingerprint)
         if earlier is None:
             raise
         return earlier, False
     return ticket, True
+
+
+def _refuse_retry(actor, key: str, at: dt.datetime | None):
+    """DuplicateRequest if this account registered the same body within RETRY_WINDOW;
+    else the guard's older row (to move to the new ticket), or None."""
+    row = (IdempotencyKey.objects.filter(user=actor, key=key)
+           .select_related("ticket").only("id", "created_at", "ticket__id", "ticket__number",
+                                          "ticket__state", "ticket__version").first())
+    if row is None or row.ticket is None:
+        return row
+    age = (at or timezone.now()) - row.created_at
+    if age > RETRY_WINDOW:
+        return row
+    first = row.ticket
+    minutes = max(1, int(age.total_seconds() // 60) + 1)
+    raise DuplicateRequest(
+        _("You registered the same ticket %(minutes)d min ago as %(number)s; no second ticket was "
+          "registered. To register another one with the same content, send a new "
+          "Idempotency-Key.") % {"minutes": minutes, "number": first.number},
+        extra={"ticket": {"id": first.pk, "number": first.number, "state": first.state,
+                          "version": first.version, "url": f"/api/v1/tickets/{first.pk}"}},
+    )
 
 
 def _earlier(actor, key: str, fingerprint: str) -> Ticket | None:

@@ -10,6 +10,7 @@ the chosen category appear after the first submit, with the reason at each field
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from django.conf import settings
@@ -33,6 +34,7 @@ from complaintdesk.workbench import forms as f
 from complaintdesk.workbench import selectors
 
 ELEMENT_PREFIX = "el_"
+log = logging.getLogger(__name__)
 
 
 def _may_resolve_on_spot(user, kind: str) -> bool:
@@ -169,6 +171,9 @@ def register(request):
 
 
 def _registered(request, ticket, created: bool, uploads):
+    """The answer once the ticket is committed, built from the ticket the service wrote (no
+    read-back): whatever fails now is reported beside "registered", never as an error
+    page that would make the registration look undone."""
     if not created:
         messages.info(request, gettext("This ticket was already registered as %(number)s.") % {
             "number": ticket.number})
@@ -180,6 +185,10 @@ def _registered(request, ticket, created: bool, uploads):
                                                name=name, data=content)
         except DomainError as exc:
             refused.append(f"{name}: {exc.message}")
+        except Exception:  # the storage or the database failed: the ticket stands
+            log.exception("ticket %s: attachment %r not stored", ticket.pk, name)
+            reason = gettext("it could not be stored just now; attach it again on the ticket page.")
+            refused.append(f"{name}: {reason}")
     messages.success(request, gettext("Ticket %(number)s registered.") % {"number": ticket.number})
     for line in refused:
         messages.warning(request, gettext("Not attached: %(reason)s") % {"reason": line})

@@ -13,15 +13,17 @@ redirect → GET, and a form with errors is shown again with what was typed.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import linebreaksbr
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -52,6 +54,8 @@ from complaintdesk.tickets.vocabulary import (
 )
 from complaintdesk.workbench import forms as f
 from complaintdesk.workbench import selectors
+
+log = logging.getLogger(__name__)
 
 # -- the actions: form, service call -----------------------------------------------------------
 
@@ -412,7 +416,7 @@ def ticket_action(request, ticket_id: int, action: str):
         data = dict(form.cleaned_data)
         version = data.pop("expected_version", None)
         try:
-            spec.call(ticket_id=ticket_id, actor=request.user, data=data, version=version)
+            ticket = spec.call(ticket_id=ticket_id, actor=request.user, data=data, version=version)
         except ValidationFailed as exc:
             f.add_service_errors(form, exc)
         except Conflict as exc:
@@ -425,10 +429,9 @@ def ticket_action(request, ticket_id: int, action: str):
         except NotFound:
             raise Http404(gettext("No such ticket.")) from None
         else:
-            page = _load(request, ticket_id)
             message = gettext("Done: %(action)s. The ticket is now “%(state)s”.") % {
-                "action": spec.action.label, "state": _label(State, page.ticket.state)}
-            return _after(request, page, message, messages.SUCCESS, "success")
+                "action": spec.action.label, "state": _label(State, ticket.state)}
+            return _after_commit(request, ticket, message)
     # Errors at the fields, with what was typed; the rest of the page as it is now.
     return _render(request, page, status=200 if _partial(request) else 422, bound=form,
                    bound_slug=spec.slug, notice=gettext("Check the fields marked below."),
@@ -440,6 +443,25 @@ def _after(request, page, message: str, level: int, kind: str):
         return _render(request, page, notice=message, notice_kind=kind)
     messages.add_message(request, level, message)
     return redirect("workbench:ticket", ticket_id=page.ticket.pk)
+
+
+def _after_commit(request, ticket, message: str):
+    """The answer to a committed action, built from the ticket the service wrote: without
+    htmx a redirect (nothing read back); with htmx the page read back and swapped in, or,
+    should that read fail, a notice saying what was done and asking for a reload — never
+    an error page that would make the action look undone."""
+    if not _partial(request):
+        messages.success(request, message)
+        return redirect("workbench:ticket", ticket_id=ticket.pk)
+    try:
+        return _render(request, _load(request, ticket.pk), notice=message, notice_kind="success")
+    except Exception:
+        log.exception("ticket %s: the action was committed, the page could not be read back", ticket.pk)
+        # No request context: its processors read the database, which just failed.
+        return HttpResponse(render_to_string("workbench/_ticket_committed.html", {
+            "ticket": ticket, "message": message, "state_label": _label(State, ticket.state),
+            "url": reverse("workbench:ticket", kwargs={"ticket_id": ticket.pk}),
+        }))
 
 
 @login_required
@@ -470,12 +492,19 @@ def attachment_upload(request, ticket_id: int):
 @require_GET
 def attachment_download(request, ticket_id: int, attachment_id: int):
     try:
-        attachment = ticket_selectors.attachment_get(viewer=request.user, attachment_id=attachment_id)
+        attachment, handle = ticket_selectors.attachment_open(viewer=request.user, attachment_id=attachment_id)
+    except ticket_selectors.AttachmentFileMissing as exc:
+        if exc.extra["ticket"] != ticket_id:
+            raise Http404(gettext("No such attachment.")) from None
+        # The ticket page, saying which file is missing and why (404, not a server error).
+        return _render(request, _load(request, ticket_id), status=404, notice=str(exc.message),
+                       notice_kind="error")
     except NotFound:
         raise Http404(gettext("No such attachment.")) from None
     if attachment.ticket_id != ticket_id:
+        handle.close()
         raise Http404(gettext("No such attachment."))
-    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+    return FileResponse(handle, as_attachment=True,
                         filename=attachment.original_name, content_type=attachment.content_type)
 
 

@@ -16,7 +16,6 @@ from complaintdesk.portal.models import PortalTicket
 from complaintdesk.tickets import schemas as ticket_schemas
 from complaintdesk.tickets import selectors as ticket_selectors
 from complaintdesk.tickets.models import Attachment, IdempotencyKey, Ticket
-from complaintdesk.tickets.services import transitions as t
 from complaintdesk.workbench import selectors as workbench_selectors
 from tests.test_api_flow import CREATE
 from tests.test_portal import PHONE, form, lookup

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "complaintdesk.portal",
     "complaintdesk.reports",
     "complaintdesk.search",
+    "complaintdesk.backups",
     "django_htmx",
 ]
 

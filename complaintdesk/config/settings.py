@@ -8,6 +8,9 @@ SMS_GATEWAY     dotted path of the SMS gateway class; default: one that only log
 EMAIL_HOST      SMTP server; unset: emails are written to the console, not sent
                 (with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL)
 DEFAULT_FROM_EMAIL  sender of notification emails
+HTTPS           1: the site is served over HTTPS only: secure cookies and HSTS
+                (HSTS_SECONDS, default one year; HSTS_INCLUDE_SUBDOMAINS, default off)
+TRUST_X_FORWARDED_PROTO  1: a reverse proxy in front terminates TLS and sets X-Forwarded-Proto
 TASK_QUEUE_URL  background jobs (huey): unset → a SQLite file in the data dir (embedded, no
                 server); redis://… → Redis; postgres://… → PostgreSQL; "immediate" → tasks
                 run in the calling process (the default under pytest)
@@ -19,6 +22,7 @@ import sys
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -89,10 +93,12 @@ INSTALLED_APPS = [
     "complaintdesk.search",
     "complaintdesk.backups",
     "django_htmx",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,9 +196,39 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
-if not DEBUG and _env_bool("HTTPS", False):
+HTTPS = not DEBUG and _env_bool("HTTPS", False)
+if HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+    # HSTS: once a browser has seen the site over HTTPS it never again tries plain HTTP (no
+    # downgrade, no cookie sent in clear). SecurityMiddleware adds it to secure responses only.
+    # Subdomains are left out unless asked: on an intranet they are often other, plain-HTTP hosts.
+    SECURE_HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", False)
+if _env_bool("TRUST_X_FORWARDED_PROTO", False):
+    # Only behind a proxy that sets (and overwrites) X-Forwarded-Proto: otherwise a client could
+    # claim "https" itself. Without it, a TLS-terminating proxy makes every request look plain HTTP.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp; Django 5.2 has none of its own, 6.0 will). Scripts,
+# styles, images and fonts come only from the app itself (its static files, no CDN): an injected
+# <script>, on*= handler or style= attribute does not run, nor does eval(). Templates keep to it
+# (tests/test_security_headers.py scans them); htmx is told not to inject its own <style>
+# (htmx-config in web/base.html). Data for scripts goes through json_script (a data block).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 NINJA_PAGINATION_MAX_LIMIT = 200
 # Messages in the session, not a cookie: the admin shows a new API token once through them.

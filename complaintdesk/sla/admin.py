@@ -351,7 +351,10 @@ class CaseDossierAdmin(ReadOnlyMixin, admin.ModelAdmin):
     show_full_result_count = False
     fields = ("ticket", "ledger_entry", "opened_at", "snapshot_pretty")
 
+    class Media:
+        css = {"all": ("sla/admin.css",)}
+
     @admin.display(description=_("snapshot"))
     def snapshot_pretty(self, obj):
         text = json.dumps(obj.snapshot, ensure_ascii=False, indent=2, sort_keys=True)
-        return format_html('<pre style="white-space: pre-wrap; max-height: 60em; overflow: auto">{}</pre>', text)
+        return format_html('<pre class="dossier-snapshot">{}</pre>', text)

@@ -45,7 +45,7 @@ def test_filters_swap_the_table_and_stay_in_the_url(person, org, tickets, monkey
     assert len(numbers(page)) == 3
     with page.expect_response(lambda r: "/work/all/" in r.url and r.request.headers.get("hx-request") == "true"):
         page.get_by_label("Kind", exact=True).select_option("inquiry")
-    page.wait_for_function("document.querySelectorAll('table.wl-table tbody tr').length === 1")
+    page.wait_for_function("() => document.querySelectorAll('table.wl-table tbody tr').length === 1")
     assert numbers(page) == [tickets[-1].number]
     assert parse_qs(urlsplit(page.url).query)["kind"] == ["inquiry"]
     assert page.evaluate("window.__marker") == "same page"
@@ -53,7 +53,7 @@ def test_filters_swap_the_table_and_stay_in_the_url(person, org, tickets, monkey
 
     # Clear the kind, then walk the pages forwards and back (htmx, no reload).
     page.get_by_label("Kind", exact=True).select_option("")
-    page.wait_for_function("document.querySelectorAll('table.wl-table tbody tr').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('table.wl-table tbody tr').length === 3")
     seen = list(numbers(page))
     while page.get_by_role("link", name="Next page →").count():
         before = numbers(page)
@@ -64,7 +64,7 @@ def test_filters_swap_the_table_and_stay_in_the_url(person, org, tickets, monkey
         seen += numbers(page)
     assert sorted(seen) == sorted(x.number for x in tickets) and len(seen) == len(set(seen))
     page.get_by_role("link", name="← Previous page").click()
-    page.wait_for_function("document.querySelectorAll('table.wl-table tbody tr').length === 3")
+    page.wait_for_function("() => document.querySelectorAll('table.wl-table tbody tr').length === 3")
     assert numbers(page) == seen[3:6]
     assert page.evaluate("window.__marker") == "same page"
 

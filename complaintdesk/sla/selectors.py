@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.models import LedgerEntry, TicketClock
 from complaintdesk.sla.vocabulary import ClockType
@@ -165,11 +166,6 @@ def _headers() -> list[str]:
     ]
 
 
-def _local(value: dt.datetime | None):
-    # Excel has no time zones: write local wall-clock time, without tzinfo.
-    return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
-
-
 def clock_label(value: str) -> str:
     try:
         return str(ClockType(value).label)
@@ -181,42 +177,26 @@ def _row(e: LedgerEntry) -> list:
     clock = e.clock
     return [
         e.ticket.number or "", e.ticket.title, clock_label(clock.clock),
-        _local(clock.due_at), _local(clock.breached_at), e.level,
+        clock.due_at, clock.breached_at, e.level,
         e.org_unit.display_name if e.org_unit_id else "",
         e.department.display_name if e.department_id else "",
-        _local(e.opened_at), _local(e.resolved_at), e.summary,
+        e.opened_at, e.resolved_at, e.summary,
     ]
 
 
 def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "") -> int:
     """Write the entries (with ticket, clock, org unit and department loaded) as an .xlsx
     workbook to the binary file `out`, in the active language. Returns the rows written."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=(title or _g("Complaint ledger"))[:31])
-    ws.column_dimensions["A"].width = 22
-    ws.column_dimensions["B"].width = 40
-    for col in "DEIJ":
-        ws.column_dimensions[col].width = 18
-    ws.column_dimensions["K"].width = 60
-    bold = Font(bold=True)
-    header = []
-    for text in _headers():
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    sheet = XlsxSheet(title or _g("Complaint ledger"), widths=(22, 40, 0, 18, 18, 0, 0, 0, 18, 18, 60))
+    sheet.header(_headers())
     n = 0
     for entry in entries:
         if n >= EXPORT_MAX_ROWS:
-            ws.append([_g("The export stops here: narrow the filters for the rest.")])
+            sheet.row([_g("The export stops here: narrow the filters for the rest.")])
             break
-        ws.append(_row(entry))
+        sheet.row(_row(entry))
         n += 1
-    wb.save(out)
+    sheet.save(out)
     return n
 
 

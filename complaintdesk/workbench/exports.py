@@ -1,6 +1,6 @@
 """The xlsx export of a worklist: the rows the list shows (same scope, filters and order), at
-most EXPORT_MAX_ROWS of them, written with openpyxl's write-only mode (rows go straight to the
-file, not into a model of the whole sheet)."""
+most EXPORT_MAX_ROWS of them, written row by row through core/xlsx.py (every text as text,
+never a formula: docs/security.md §1)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.tickets.selectors import TicketFilters, ticket_rows
 from complaintdesk.workbench.worklists import (
     ROW_DEFERRED,
@@ -20,11 +21,6 @@ from complaintdesk.workbench.worklists import (
 )
 
 EXPORT_MAX_ROWS = 10_000
-
-
-def _local(value: dt.datetime | None):
-    # Excel has no time zones: local wall-clock time without tzinfo.
-    return timezone.localtime(value).replace(tzinfo=None) if value is not None else None
 
 
 def _headers() -> list[str]:
@@ -43,24 +39,12 @@ def cap_notice() -> str:
 def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters, sort: str, out,
                          now: dt.datetime | None = None) -> tuple[int, bool]:
     """Write the list into `out` (a binary file). Returns (rows written, whether it was cut)."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     now = now or timezone.now()
     rows = ticket_rows(viewer=viewer, filters=filters, sort=sort, where=entry.condition,
                        limit=EXPORT_MAX_ROWS, related=ROW_RELATED, defer=ROW_DEFERRED)
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title=str(entry.worklist.title)[:31])
-    for col, width in zip("ABCDEFGHIJKLMN", (20, 40, 10, 18, 22, 10, 8, 18, 14, 18, 18, 14, 16, 12), strict=True):
-        ws.column_dimensions[col].width = width
-    bold = Font(bold=True)
-    header = []
-    for text in _headers():
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
+    sheet = XlsxSheet(str(entry.worklist.title),
+                      widths=(20, 40, 10, 18, 22, 10, 8, 18, 14, 18, 18, 14, 16, 12))
+    sheet.header(_headers())
     written, capped = 0, False
     yes, no = gettext("yes"), gettext("no")
     words = RowWords()
@@ -69,14 +53,12 @@ def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters
             capped = True
             break
         r = worklist_row(ticket, now, words)
-        ws.append([
+        sheet.row([
             r.number, r.title, r.kind, r.category, r.state_label, r.severity_label, yes if r.special else no,
-            r.department, r.phone, _local(r.registered_at), _local(r.due_at), r.due_clock, r.time_left,
-            r.sla_label,
+            r.department, r.phone, r.registered_at, r.due_at, r.due_clock, r.time_left, r.sla_label,
         ])
         written += 1
     if capped:
-        ws.append([])
-        ws.append([cap_notice()])
-    wb.save(out)
+        sheet.note(cap_notice())
+    sheet.save(out)
     return written, capped

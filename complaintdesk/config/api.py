@@ -1,12 +1,10 @@
-from ninja import NinjaAPI
-
 from complaintdesk.accounts.auth import BearerToken, StaffSession
 from complaintdesk.core import api_errors
 from complaintdesk.notifications.api import router as notifications_router
 from complaintdesk.sla.api import router as ledger_router
 from complaintdesk.tickets.api import router as tickets_router
 
-api = NinjaAPI(
+api = api_errors.ErrorDeclaringAPI(
     title="complaintdesk API",
     version="1",
     description="Register tickets and move them through review, dispatch, handling, audit, "

@@ -4,6 +4,10 @@ from django.urls import include, path
 from complaintdesk.config.api import api
 from complaintdesk.core.views import healthz
 
+# A body Django cannot read (too large, broken multipart) gets a plain page or, under /api/,
+# the JSON error shape: never a 500 (core/bad_requests.py).
+handler400 = "complaintdesk.core.views.bad_request"
+
 admin.site.site_header = "complaintdesk"
 admin.site.site_title = "complaintdesk"
 

@@ -7,9 +7,13 @@ import logging
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from pydantic import ConfigDict
 
+from complaintdesk.core import bad_requests
 from complaintdesk.core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -123,6 +127,16 @@ def install(api):
             return answer
         return api.create_response(request, _body("not_found", _("Not found.")), status=404)
 
+    def body_error(request, exc):
+        # Django could not read the body (too large, too many fields, broken multipart).
+        bad_requests.log_refusal(exc)
+        refusal = bad_requests.refusal_for(exc)
+        fields = [{"field": "body", "reason": refusal.message, "code": refusal.code}]
+        return api.create_response(request, _body(refusal.code, refusal.message, fields), status=refusal.status)
+
+    for exc_class in bad_requests.BODY_ERRORS:
+        api.add_exception_handler(exc_class, body_error)
+
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
         message = _("The request body is not valid JSON.") if exc.status_code == 400 else str(exc)
@@ -136,3 +150,75 @@ def install(api):
         return api.create_response(
             request, _body("server_error", _("Something went wrong on our side; nothing was changed.")), status=500
         )
+
+
+# -- the error responses in the OpenAPI document ----------------------------------------------
+
+class ApiFieldError(Schema):
+    field: str
+    reason: str
+    code: str
+
+
+class ApiErrorDetail(Schema):
+    # Some errors add facts that help the caller recover (a conflict gives the ticket's
+    # current state and version): extra keys are allowed.
+    model_config = ConfigDict(extra="allow")
+    code: str
+    message: str
+    fields: list[ApiFieldError]
+
+
+class ApiError(Schema):
+    error: ApiErrorDetail
+
+
+class _ErrorResponse(Schema):
+    response: ApiError  # ninja's wrapper shape: one "response" field, unwrapped into a $ref
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Bad request: the body is not valid JSON or multipart form data.",
+    401: "Not signed in, or the bearer token is missing, wrong or revoked.",
+    403: "Your role or scope does not allow this, or the CSRF token is missing (session sign-in).",
+    404: "Not found, or not visible to you (its existence is not disclosed).",
+    409: "Conflict: the ticket changed first (stale `version`) or its state no longer allows this.",
+    413: "The request is over a limit: body size (files apart), number of fields or of files.",
+    422: "Some fields are missing or wrong; `error.fields` names each one and why.",
+    429: "Too many requests; try again later.",
+}
+
+
+def error_statuses(operation) -> list[int]:
+    """The error statuses an operation can answer: the common ones for all, 404 where the
+    path names an object, 409 and 413 where the request has a body (the unsafe methods)."""
+    statuses = [400, 401, 403, 422, 429]
+    if "{" in operation.path:
+        statuses.append(404)
+    if set(operation.methods) & {"POST", "PUT", "PATCH", "DELETE"}:
+        statuses += [409, 413]
+    return sorted(statuses)
+
+
+class _OpenAPIWithErrors(OpenAPISchema):
+    def responses(self, operation):
+        result = super().responses(operation)
+        schema = self._create_schema_from_model(_ErrorResponse, mode="serialization")[0]
+        for status in error_statuses(operation):
+            # A route that declares an error status itself (response={409: X}) keeps its own.
+            result.setdefault(status, {
+                "description": ERROR_DESCRIPTIONS[status],
+                "content": {self.api.renderer.media_type: {"schema": schema}},
+            })
+        return result
+
+
+class ErrorDeclaringAPI(NinjaAPI):
+    """A NinjaAPI whose OpenAPI document declares, on every operation of every router, the
+    error responses with the one error schema (ApiError): routes declare only their
+    successes."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return _OpenAPIWithErrors(self, path_prefix)

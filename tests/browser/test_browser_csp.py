@@ -14,12 +14,17 @@ def test_admin_and_api_docs_work_under_the_policy(people, org):
                                   org_unit=org["province"])
     me = people("en").login("root")
     for path in ("/admin/", "/admin/tickets/ticket/", "/admin/taxonomy/category/",
-                 "/admin/accounts/user/add/", "/admin/sla/casedossier/"):
+                 "/admin/taxonomy/category/add/", "/admin/accounts/user/add/",
+                 "/admin/sla/casedossier/", "/admin/sla/calendaroverride/add/"):
         me.goto(path)
         expect(me.page.locator("#user-tools")).to_be_visible()  # signed in, not the login form
     # The admin's own scripts run (its sidebar filter is added by nav_sidebar.js).
     me.goto("/admin/accounts/user/")
     expect(me.page.locator("#nav-filter")).to_be_visible()
+    # The date widget's calendar (admin/js/calendar.js) opens on a form with a date field.
+    me.goto("/admin/sla/calendaroverride/add/")
+    me.page.locator(".datetimeshortcuts a[id^=calendarlink]").first.click()
+    expect(me.page.locator(".calendarbox").first).to_be_visible()
     # Swagger UI is drawn by its static scripts (swagger-ui-init.js), not by inline code.
     me.goto("/api/v1/docs")
     expect(me.page.locator(".swagger-ui .info .title")).to_be_visible()

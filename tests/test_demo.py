@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.test import override_settings
+from django.test import RequestFactory, override_settings
 from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, User
@@ -137,7 +137,8 @@ def test_every_demo_login_works_with_the_demo_password(demo):
     expected = [(s.username, s.role, s.display_name) for s in cat.STAFF if s.username != INTEGRATION_USERNAME]
     assert info.logins == expected
     for username, role, _name in info.logins:
-        user = authenticate(username=username, password=info.password)
+        # With a request, as every sign-in has one: the sign-in throttle (django-axes) needs it.
+        user = authenticate(RequestFactory().post("/login/"), username=username, password=info.password)
         assert user is not None and user.role == role, username
         assert user.is_staff == user.is_superuser == (role == "admin"), username
     integration = User.objects.get(username=INTEGRATION_USERNAME)

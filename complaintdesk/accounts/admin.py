@@ -3,9 +3,9 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from complaintdesk.accounts.models import ApiToken, User, hash_token
+from complaintdesk.accounts.models import ApiToken, RoleTotpRequirement, User, hash_token
 
-_DESK_FIELDS = ("role", "employee_no", "display_name", "org_unit", "department")
+_DESK_FIELDS = ("role", "employee_no", "display_name", "org_unit", "department", "totp_required")
 
 
 @admin.register(User)
@@ -18,7 +18,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = (
         "username", "display_name", "employee_no", "role", "org_unit", "department", "is_active",
     )
-    list_filter = ("role", "department", "is_staff", "is_superuser", "is_active")
+    list_filter = ("role", "department", "is_staff", "is_superuser", "is_active", "totp_required")
     list_select_related = ("org_unit", "department")
     search_fields = (*BaseUserAdmin.search_fields, "employee_no", "display_name")
     autocomplete_fields = ("org_unit", "department")
@@ -61,3 +61,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
         self.message_user(request, _("Tokens revoked: %(count)d") % {"count": count})
+
+
+@admin.register(RoleTotpRequirement)
+class RoleTotpRequirementAdmin(admin.ModelAdmin):
+    """Roles whose staff must sign in with a code (TOTP); one account: User.totp_required.
+    A lost phone: delete the staff member's device under "TOTP devices"; they enrol again."""
+
+    list_display = ("role",)

@@ -23,6 +23,11 @@ class User(AbstractUser):
         "org.Department", verbose_name=_("department"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="staff",
     )
+    # Set by an administrator; a role can require it too (RoleTotpRequirement).
+    totp_required = models.BooleanField(
+        _("sign-in code required"), default=False,
+        help_text=_("Sign-in also asks for a code from an authenticator app (TOTP)."),
+    )
 
     class Meta:
         verbose_name = _("staff account")
@@ -67,3 +72,16 @@ class ApiToken(models.Model):
     @staticmethod
     def new_raw_token() -> str:
         return "cd_" + secrets.token_urlsafe(32)
+
+
+class RoleTotpRequirement(models.Model):
+    """A role whose staff must sign in with a code from an authenticator app (TOTP)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices(), unique=True)
+
+    class Meta:
+        verbose_name = _("role that needs a sign-in code")
+        verbose_name_plural = _("roles that need a sign-in code")
+
+    def __str__(self):
+        return self.get_role_display()

@@ -11,11 +11,20 @@ DEFAULT_FROM_EMAIL  sender of notification emails
 HTTPS           1: the site is served over HTTPS only: secure cookies and HSTS
                 (HSTS_SECONDS, default one year; HSTS_INCLUDE_SUBDOMAINS, default off)
 TRUST_X_FORWARDED_PROTO  1: a reverse proxy in front terminates TLS and sets X-Forwarded-Proto
+SIGNIN_LOCKOUT_ACCOUNT_FAILURES  failed sign-ins of one staff number (from any address) that lock it; default 5
+SIGNIN_LOCKOUT_IP_FAILURES       failed sign-ins from one address (any staff number) that lock it; default 30
+SIGNIN_LOCKOUT_MINUTES           how long a lock-out lasts; default 15
+TRUSTED_PROXIES                  reverse proxies in front of the app, whose X-Forwarded-For is believed
+                                 (sign-in throttle and portal rate limits); default 0
+SESSION_IDLE_MINUTES             a staff session ends after this long without a request; default 30
+SESSION_MAX_HOURS                and after this long in any case; default 12
+PASSWORD_MIN_LENGTH              shortest password accepted; default 10
 TASK_QUEUE_URL  background jobs (huey): unset → a SQLite file in the data dir (embedded, no
                 server); redis://… → Redis; postgres://… → PostgreSQL; "immediate" → tasks
                 run in the calling process (the default under pytest)
 """
 
+import datetime as dt
 import os
 import secrets
 import sys
@@ -67,7 +76,8 @@ CSRF_TRUSTED_ORIGINS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with our sign-in (throttled, with the TOTP step): complaintdesk/web/admin_site.py.
+    "complaintdesk.web.apps.DeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -94,6 +104,9 @@ INSTALLED_APPS = [
     "complaintdesk.backups",
     "django_htmx",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -105,9 +118,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "complaintdesk.web.middleware.IdleSessionTimeout",  # after messages: it says why
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: it turns a sign-in refused by the throttle into the lock-out page (see below).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "complaintdesk.config.urls"
@@ -158,12 +175,58 @@ LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "web:login"
 
+# Password policy (docs/security.md §2): Django's validators, messages in both languages through
+# Django's own catalogues. The demo and the test accounts are given hashes directly, never
+# through these checks, but their passwords pass them all the same (tests/test_signin_password.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "first_name", "last_name", "email", "display_name", "employee_no")},
+    },
+    {
+        "NAME": "complaintdesk.accounts.passwords.MinimumLengthValidator",  # Django's, translated
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in throttling with django-axes (docs/security.md §2). Failures are rows in the database,
+# so every gunicorn worker and every machine on the same database sees the same counts.
+# The axes backend refuses a locked-out sign-in before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SIGNIN_LOCKOUT_ACCOUNT_FAILURES = int(os.environ.get("SIGNIN_LOCKOUT_ACCOUNT_FAILURES", "5"))
+# Higher than the account limit: a call centre signs in from behind one NAT address.
+SIGNIN_LOCKOUT_IP_FAILURES = int(os.environ.get("SIGNIN_LOCKOUT_IP_FAILURES", "30"))
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "0"))
+PORTAL_TRUSTED_PROXIES = TRUSTED_PROXIES
+AXES_HANDLER = "complaintdesk.accounts.throttle.SignInThrottle"
+# Two lock-outs, each with its own limit (the handler scales the counts): one staff number from
+# anywhere, and one address whatever staff numbers it tries.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = SIGNIN_LOCKOUT_ACCOUNT_FAILURES
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SIGNIN_LOCKOUT_MINUTES", "15")))
+# A try while locked out does not restart the clock: the page can say when the lock ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A good sign-in forgives that account's failures from that address (SignInThrottle).
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "complaintdesk.accounts.throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "complaintdesk.web.views.signin_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code"]  # masked in the log lines
+
+# Sign-in codes (TOTP) with django-otp: staff may enrol; an admin can require it per role or per
+# account (complaintdesk/accounts/twofactor.py). The admin never shows a staff member's secret.
+OTP_TOTP_ISSUER = "complaintdesk"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Idle timeout of staff sessions (complaintdesk/web/middleware.py); the portal has no sign-in.
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=int(os.environ.get("SESSION_IDLE_MINUTES", "30")))
+# A session never outlives a working day, however active.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_MAX_HOURS", "12")) * 3600
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -1,18 +1,12 @@
-"""The shell around the staff pages: sign-in, sign-out and the start page."""
+"""The shell around the staff pages: sign-in (signin.py), the own account (account.py), the start page."""
 
-from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from complaintdesk.web.views.signin import SignInView, SignOutView, signin_locked_out
 
-class SignInView(auth_views.LoginView):
-    template_name = "web/login.html"
-    redirect_authenticated_user = True
-
-
-class SignOutView(auth_views.LogoutView):
-    """POST only (Django's LogoutView refuses GET): no state change on GET."""
+__all__ = ["SignInView", "SignOutView", "home", "signin_locked_out"]
 
 
 @require_GET

@@ -475,6 +475,18 @@ def generate(org: Org, n: int, base: dict[str, int], rng: random.Random, now: dt
         phones.append({"id": cid, "customer_id": cid, "number": mobile_for(cid)})
     cust_unit = {c["id"]: c["org_unit_id"] for c in customers}
 
+    from complaintdesk.audit.chain import GENESIS, chain_key, event_hash
+
+    key = chain_key()
+
+    def chained(row: dict, seq: int, previous: str) -> dict:
+        # The same hash chain as tickets/services/events.py writes: audit_verify passes.
+        row["seq"] = seq
+        row["hash"] = event_hash(key, previous, ticket_id=row["ticket_id"], seq=seq, type=row["type"],
+                                 actor_id=row["actor_id"], at=row["created_at"], from_state=row["from_state"],
+                                 to_state=row["to_state"], payload=row["payload"])
+        return row
+
     tickets, assignments, events = [], [], []
     aid, eid = base["assignment"], base["ticketevent"]
     agents = org.by_role["intake_agent"]
@@ -606,14 +618,15 @@ def generate(org: Org, n: int, base: dict[str, int], rng: random.Random, now: dt
             closed_at=times[[to for _, _, to in steps].index("closed")] if closed else None,
         ))
         eid += 1
-        events.append(dict(id=eid, ticket_id=tid, type="registered", actor_id=owner, created_at=created,
-                           from_state="", to_state="registered",
-                           payload={"channel": channel, "category": leaf.code, "number": number}))
+        events.append(chained(dict(id=eid, ticket_id=tid, type="registered", actor_id=owner, created_at=created,
+                                   from_state="", to_state="registered",
+                                   payload={"channel": channel, "category": leaf.code, "number": number}),
+                              1, GENESIS))
         if events_mode == "full":
-            for (typ, frm, to), at, actor in zip(steps, times, actors, strict=True):
+            for seq, ((typ, frm, to), at, actor) in enumerate(zip(steps, times, actors, strict=True), start=2):
                 eid += 1
-                events.append(dict(id=eid, ticket_id=tid, type=typ, actor_id=actor, created_at=at,
-                                   from_state=frm, to_state=to, payload={}))
+                events.append(chained(dict(id=eid, ticket_id=tid, type=typ, actor_id=actor, created_at=at,
+                                           from_state=frm, to_state=to, payload={}), seq, events[-1]["hash"]))
     return {"customer": customers, "customerphone": phones, "ticket": tickets,
             "assignment": assignments, "ticketevent": events}
 

@@ -66,6 +66,8 @@ def _secret_key() -> str:
 
 DEBUG = _env_bool("DEBUG", False)
 SECRET_KEY = _secret_key()
+# The key of the ticket events' hash chain (audit/chain.py); unset: a key kept in DATA_DIR.
+AUDIT_CHAIN_KEY = os.environ.get("AUDIT_CHAIN_KEY", "")
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
@@ -102,6 +104,7 @@ INSTALLED_APPS = [
     "complaintdesk.reports",
     "complaintdesk.search",
     "complaintdesk.backups",
+    "complaintdesk.audit",
     "django_htmx",
     "csp",
     "django_otp",

@@ -139,12 +139,19 @@ class TicketEvent(models.Model):
     from_state = models.CharField(_("from state"), max_length=20, blank=True)
     to_state = models.CharField(_("to state"), max_length=20, blank=True)
     payload = models.JSONField(_("payload"), default=dict, blank=True)
+    # The hash chain (audit/chain.py), written only by tickets/services/events.py: the event's
+    # place in its ticket's chain and HMAC(previous hash, own content). Empty = not chained.
+    seq = models.PositiveIntegerField(_("sequence number"), null=True, blank=True, editable=False)
+    hash = models.CharField(_("chain hash"), max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         verbose_name = _("ticket event")
         verbose_name_plural = _("ticket events")
         indexes = [models.Index(fields=["ticket", "id"], name="event_ticket_order"),
                    models.Index(fields=["type", "created_at"], name="event_type_time")]
+        # Two writers appending to one chain at once (a missing row lock) fail here instead
+        # of forking the chain.
+        constraints = [models.UniqueConstraint(fields=["ticket", "seq"], name="event_chain_seq_unique")]
 
     def __str__(self):
         return f"{self.ticket_id} {self.type}"

@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import Conflict, NotFound, ValidationFailed
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
-from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
+from complaintdesk.tickets.models import Assignment, Attachment, Ticket
+from complaintdesk.tickets.services.events import event_append
 from complaintdesk.tickets.vocabulary import EventType, State
 
 # extension → the MIME types its content may sniff as (None: plain text, must decode)
@@ -78,8 +79,8 @@ def attachment_add(*, ticket_id: int, actor, name: str, data: bytes, at=None) ->
                                 size=len(data), sha256=digest, uploaded_by=actor)
         attachment.file.save(digest, ContentFile(data), save=False)
         attachment.save()
-        TicketEvent.objects.create(
-            ticket=ticket, type=EventType.ATTACHMENT_ADDED, actor=actor, created_at=at,
+        event_append(
+            ticket=ticket, type=EventType.ATTACHMENT_ADDED, actor=actor, at=at,
             from_state=ticket.state, to_state=ticket.state,
             payload={"attachment": attachment.pk, "name": name, "size": len(data)},
         )

@@ -18,8 +18,9 @@ from complaintdesk.org.models import OrgUnit
 from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
-from complaintdesk.tickets.models import IdempotencyKey, Ticket, TicketEvent
+from complaintdesk.tickets.models import IdempotencyKey, Ticket
 from complaintdesk.tickets.services.elements import clean_elements
+from complaintdesk.tickets.services.events import event_append
 from complaintdesk.tickets.services.transitions import ticket_resolve_on_spot
 from complaintdesk.tickets.vocabulary import Channel, EventType, Kind, Severity, State
 from complaintdesk.tickets.workflow import requires_approval
@@ -312,9 +313,9 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     )
     ticket.number = _number(clean["kind"], at, ticket.pk)
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
-    TicketEvent.objects.create(
-        ticket=ticket, type=EventType.REGISTERED, actor=actor, created_at=at,
-        from_state="", to_state=State.REGISTERED,
+    event_append(
+        ticket=ticket, type=EventType.REGISTERED, actor=actor, at=at,
+        from_state="", to_state=State.REGISTERED, first=True,
         payload={"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number},
     )
     clocks_on_event(ticket=ticket, event_type=EventType.REGISTERED, from_state="",

@@ -21,7 +21,8 @@ from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
-from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
+from complaintdesk.tickets.models import Assignment, Ticket
+from complaintdesk.tickets.services.events import event_append
 from complaintdesk.tickets.vocabulary import (
     Action,
     AssignmentRole,
@@ -180,8 +181,8 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
         if (ticket.sla_status, ticket.calendar_missing) != status:
             change.fields |= {"sla_status", "calendar_missing"}
         ticket.save(update_fields=sorted(change.fields))
-        TicketEvent.objects.create(
-            ticket=ticket, type=transition.event, actor=actor, created_at=at,
+        event_append(
+            ticket=ticket, type=transition.event, actor=actor, at=at,
             from_state=from_state, to_state=target, payload=change.payload,
         )
     return ticket

@@ -29,3 +29,8 @@ class Role(LabelledEnum):
 DEPARTMENT_ROLES = frozenset({Role.HANDLER, Role.DEPT_HEAD})
 # Roles of the centre and management: they see their org unit's subtree.
 CENTRE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER})
+# Roles that see customers' phone numbers in full: they call the customer or register and
+# route the case. Department roles see them in full only on the tickets their department
+# holds (tickets/facts.py sees_full_phones); leaders, assisting departments and everyone else
+# see them masked (docs/security.md §7).
+FULL_PHONE_ROLES = frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})

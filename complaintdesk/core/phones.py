@@ -5,6 +5,7 @@ The normalised number is the key that finds a customer's earlier tickets, so "13
 """
 
 import functools
+import re
 
 import phonenumbers
 from django.utils.translation import gettext_lazy as _
@@ -46,3 +47,31 @@ def display_phone(e164: str) -> str:
     except phonenumbers.NumberParseException:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def mask_phone(e164: str) -> str:
+    """The national number with its middle digits hidden (138****8000): enough to recognise a
+    caller, not enough to copy or call."""
+    shown = display_phone(e164)
+    digits = [c for c in shown if c.isdigit()]
+    if len(digits) < 7:
+        return shown
+    return "".join(digits[:3]) + "*" * (len(digits) - 7) + "".join(digits[-4:])
+
+
+def phone_shown(e164: str, *, full: bool) -> str:
+    """A phone number as a viewer sees it: in full (national format) or masked. Pages, the
+    API and exports all show phones through this; `full` comes from
+    tickets.facts.sees_full_phones (docs/security.md §7)."""
+    return display_phone(e164) if full else mask_phone(e164)
+
+
+# Phone-typed required elements are stored normalised (tickets/services/elements.py).
+_E164 = re.compile(r"\+[1-9]\d{6,14}")
+
+
+def elements_shown(elements: dict, *, full: bool) -> dict:
+    """Required-element values with every phone number masked unless `full`."""
+    if full or not elements:
+        return elements
+    return {k: mask_phone(v) if isinstance(v, str) and _E164.fullmatch(v) else v for k, v in elements.items()}

@@ -17,6 +17,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.sla.calendar import chinese_calendar_year
 from complaintdesk.sla.models import (
     Calendar,
@@ -335,7 +337,11 @@ class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     @admin.action(description=_("Export the selected entries (.xlsx)"), permissions=["view"])
     def export_xlsx(self, request, queryset):
         out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 (the response closes it)
-        ledger_xlsx_write(queryset.select_related(*LIST_RELATED).order_by("-id").iterator(chunk_size=2000), out)
+        customers: set[int] = set()
+        ledger_xlsx_write(queryset.select_related(*LIST_RELATED).order_by("-id").iterator(chunk_size=2000), out,
+                          customers=customers)
+        access_record(actor=request.user, kind=AccessKind.LEDGER_EXPORT, customer_ids=customers,
+                      path=request.get_full_path())
         out.seek(0)
         name = f"ledger-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
         return FileResponse(out, as_attachment=True, filename=name,

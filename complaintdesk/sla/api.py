@@ -8,8 +8,11 @@ from django.http import FileResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.schema import InputSchema
 from complaintdesk.sla import selectors
+from complaintdesk.tickets.facts import sees_full_phones
 
 router = Router(tags=["ledger"])
 
@@ -106,7 +109,10 @@ def ledger_export(request, filters: Query[LedgerQuery]):
     """The entries the search lists (all pages, newest first) as an Excel workbook; column
     headings in the language of Accept-Language."""
     out = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (FileResponse closes it)
-    selectors.ledger_export_xlsx(viewer=request.user, out=out, **_filters(filters))
+    customers: set[int] = set()
+    selectors.ledger_export_xlsx(viewer=request.user, out=out, customers=customers, **_filters(filters))
+    access_record(actor=request.user, kind=AccessKind.LEDGER_EXPORT, customer_ids=customers,
+                  path=request.get_full_path())
     out.seek(0)
     name = f"ledger-{timezone.localtime():%Y%m%d-%H%M}.xlsx"
     return FileResponse(out, as_attachment=True, filename=name, content_type=XLSX)
@@ -116,4 +122,10 @@ def ledger_export(request, filters: Query[LedgerQuery]):
 def ledger_detail(request, entry_id: int):
     e = selectors.ledger_get(viewer=request.user, entry_id=entry_id)
     dossier = getattr(e, "dossier", None)
-    return {**_entry(e), "dossier": {"opened_at": dossier.opened_at, "snapshot": dossier.snapshot} if dossier else None}
+    if dossier is None:
+        return {**_entry(e), "dossier": None}
+    full = sees_full_phones(request.user, e.ticket)
+    access_record(actor=request.user, kind=AccessKind.LEDGER_ENTRY_API, customer_ids=[e.ticket.customer_id],
+                  ticket_id=e.ticket_id, full_phones=full, path=request.get_full_path())
+    return {**_entry(e), "dossier": {"opened_at": dossier.opened_at,
+                                     "snapshot": selectors.dossier_shown(dossier.snapshot, full_phones=full)}}

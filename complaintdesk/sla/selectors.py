@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.models import LedgerEntry, TicketClock
@@ -184,9 +185,11 @@ def _row(e: LedgerEntry) -> list:
     ]
 
 
-def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "") -> int:
+def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "",
+                      customers: set[int] | None = None) -> int:
     """Write the entries (with ticket, clock, org unit and department loaded) as an .xlsx
-    workbook to the binary file `out`, in the active language. Returns the rows written."""
+    workbook to the binary file `out`, in the active language. Returns the rows written.
+    `customers`, if given, receives the ids of the entries' customers (for the access log)."""
     sheet = XlsxSheet(title or _g("Complaint ledger"), widths=(22, 40, 0, 18, 18, 0, 0, 0, 18, 18, 60))
     sheet.header(_headers())
     n = 0
@@ -195,6 +198,8 @@ def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "") -
             sheet.row([_g("The export stops here: narrow the filters for the rest.")])
             break
         sheet.row(_row(entry))
+        if customers is not None:
+            customers.add(entry.ticket.customer_id)
         n += 1
     sheet.save(out)
     return n
@@ -202,10 +207,29 @@ def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "") -
 
 def ledger_export_xlsx(*, viewer, out, q: str = "", org_unit: str = "", department: str = "",
                        date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
-                       open_only: bool = False) -> int:
+                       open_only: bool = False, customers: set[int] | None = None) -> int:
     """The entries `ledger_search` would list (all pages), newest first, as .xlsx into `out`.
     Rows are read in chunks (a server-side cursor on PostgreSQL), never all at once."""
     entries = _filtered(viewer, LedgerFilters(q=q, org_unit=org_unit, department=department,
                                               date_from=date_from, date_to=date_to, open_only=open_only))
     rows = entries.select_related(*LIST_RELATED).order_by("-id").iterator(chunk_size=2000)
-    return ledger_xlsx_write(rows, out)
+    return ledger_xlsx_write(rows, out, customers=customers)
+
+
+def dossier_shown(snapshot: dict, *, full_phones: bool) -> dict:
+    """A case dossier's snapshot as the viewer may see it: the customer's phones, the contact
+    phone and phone-typed elements masked unless `full_phones` (tickets.facts.sees_full_phones
+    for the entry's ticket)."""
+    if full_phones or not snapshot:
+        return snapshot
+    out = dict(snapshot)
+    if isinstance(out.get("customer"), dict):
+        customer = dict(out["customer"])
+        customer["phones"] = [phone_shown(p, full=False) for p in customer.get("phones") or []]
+        out["customer"] = customer
+    if isinstance(out.get("ticket"), dict):
+        ticket = dict(out["ticket"])
+        ticket["contact_phone"] = phone_shown(ticket.get("contact_phone") or "", full=False)
+        ticket["elements"] = elements_shown(ticket.get("elements") or {}, full=False)
+        out["ticket"] = ticket
+    return out

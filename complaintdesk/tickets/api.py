@@ -8,9 +8,12 @@ from django.utils.translation import gettext_lazy as _
 from ninja import File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.schema import InputSchema
 from complaintdesk.tickets import schemas as s
 from complaintdesk.tickets import selectors
+from complaintdesk.tickets.facts import sees_full_phones
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
@@ -18,20 +21,27 @@ from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
 router = Router(tags=["tickets"])
 
 
-def _detail(request, ticket_id: int) -> dict:
-    return s.detail(selectors.ticket_get(viewer=request.user, ticket_id=ticket_id))
+def _detail(request, ticket_id: int, *, record: bool = True) -> dict:
+    """The ticket as the viewer may see it (phones masked or not); the read is recorded in the
+    personal-data access log, except the answer to a create (the caller's own input)."""
+    d = selectors.ticket_get(viewer=request.user, ticket_id=ticket_id)
+    full = sees_full_phones(request.user, d.ticket)
+    if record:
+        access_record(actor=request.user, kind=AccessKind.TICKET_API, customer_ids=[d.ticket.customer_id],
+                      ticket_id=d.ticket.pk, full_phones=full, path=request.get_full_path())
+    return s.detail(d, full_phones=full)
 
 
 READ_BACK_FAILED = _("Saved, but the ticket could not be read back just now: this is what was "
                      "written. Read the ticket at “url” for the rest; do not send the request again.")
 
 
-def _answer(request, ticket, status: int) -> Status:
+def _answer(request, ticket, status: int, *, record: bool = True) -> Status:
     """The ticket as it now is, read back after the commit. Should that fail, the error
     handlers answer `status` with what was written (core/api_errors.py: committed_answer),
     never "nothing was changed"."""
     request.committed = (status, lambda: s.committed(ticket, READ_BACK_FAILED))
-    return Status(status, _detail(request, ticket.pk))
+    return Status(status, _detail(request, ticket.pk, record=record))
 
 
 @router.post("/tickets", response={200: s.TicketDetailOut, 201: s.TicketDetailOut}, summary="Register a ticket")
@@ -50,7 +60,7 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
     )
     ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
                                       resolve_on_spot=payload.resolve_on_spot, retry_guard=True)
-    return _answer(request, ticket, 201 if created else 200)
+    return _answer(request, ticket, 201 if created else 200, record=False)
 
 
 class ListQuery(InputSchema):
@@ -86,7 +96,11 @@ def list_tickets(request, filters: Query[ListQuery]):
         ),
         cursor=filters.cursor, limit=limit,
     )
-    return {"items": [s.summary(x) for x in page.items], "next_cursor": page.next_cursor}
+    full = {x.pk: sees_full_phones(request.user, x) for x in page.items}
+    access_record(actor=request.user, kind=AccessKind.TICKET_LIST_API,
+                  customer_ids=[x.customer_id for x in page.items], full_phones=any(full.values()),
+                  path=request.get_full_path())
+    return {"items": [s.summary(x, full_phones=full[x.pk]) for x in page.items], "next_cursor": page.next_cursor}
 
 
 @router.get("/tickets/{ticket_id}", response=s.TicketDetailOut, summary="Get a ticket")

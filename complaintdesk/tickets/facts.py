@@ -1,6 +1,8 @@
 """Rows → the facts the pure workflow reads."""
 
-from complaintdesk.accounts.roles import Role
+from django.db.models import Q
+
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES, FULL_PHONE_ROLES, Role
 from complaintdesk.tickets.models import Assignment, Ticket
 from complaintdesk.tickets.vocabulary import AssignmentRole, Kind, State
 from complaintdesk.tickets.workflow import ActorFacts, TicketFacts, in_org_scope
@@ -46,3 +48,26 @@ def can_view(actor: ActorFacts, ticket: TicketFacts, department_ids: set[int]) -
     if actor.role in (Role.HANDLER, Role.DEPT_HEAD):
         return actor.department_id is not None and actor.department_id in department_ids
     return in_org_scope(actor, ticket)
+
+
+def sees_full_phones(viewer, ticket: Ticket) -> bool:
+    """Whether the viewer sees this ticket's phone numbers in full or masked: the centre's
+    roles and administrators in full, a department only while it leads the ticket, leaders
+    and assisting departments masked. No query (the ticket's lead department is a column)."""
+    role = getattr(viewer, "role", None)
+    if role in FULL_PHONE_ROLES:
+        return True
+    if role in DEPARTMENT_ROLES:
+        return viewer.department_id is not None and viewer.department_id == ticket.lead_department_id
+    return False
+
+
+def full_phones_q(viewer) -> Q | None:
+    """The rule of `sees_full_phones` as a condition on tickets: which of them the viewer may
+    find by phone number (None: none; a search by phone is no oracle for masked numbers)."""
+    role = getattr(viewer, "role", None)
+    if role in FULL_PHONE_ROLES:
+        return Q()
+    if role in DEPARTMENT_ROLES and viewer.department_id is not None:
+        return Q(lead_department_id=viewer.department_id)
+    return None

@@ -5,7 +5,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from complaintdesk.core.phones import display_phone
+from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.schema import InputSchema
 from complaintdesk.sla.vocabulary import ClockState, ClockType, SlaStatus
 from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
@@ -166,13 +166,14 @@ class EventOut(Schema):
     payload: dict
 
 
-def summary(t) -> dict:
+def summary(t, *, full_phones: bool) -> dict:
+    """`full_phones`: tickets.facts.sees_full_phones for the viewer (else masked)."""
     return {
         "id": t.pk, "number": t.number, "kind": t.kind, "state": t.state,
         "state_label": str(State(t.state).label), "severity": t.severity, "special": t.special,
         "channel": t.channel, "title": t.title, "category": _ref(t.category), "org_unit": _ref(t.org_unit),
         "lead_department": _ref(t.lead_department), "owner": _user(t.owner),
-        "customer_name": t.customer.name, "contact_phone": display_phone(t.contact_phone),
+        "customer_name": t.customer.name, "contact_phone": phone_shown(t.contact_phone, full=full_phones),
         "version": t.version, "created_at": t.created_at, "updated_at": t.updated_at,
         "sla_status": t.sla_status, "sla_status_label": str(SlaStatus(t.sla_status).label),
         "waiting_on_customer": t.waiting_on_customer, "calendar_missing": t.calendar_missing,
@@ -205,11 +206,12 @@ def clock(c) -> dict:
     }
 
 
-def detail(d) -> dict:
+def detail(d, *, full_phones: bool) -> dict:
     t = d.ticket
     return {
-        **summary(t),
-        "description": t.description, "product": t.product, "elements": t.elements,
+        **summary(t, full_phones=full_phones),
+        "description": t.description, "product": t.product,
+        "elements": elements_shown(t.elements, full=full_phones),
         "first_reported_at": t.first_reported_at, "agreed_time": t.agreed_time,
         "lead_assignee": _user(t.lead_assignee), "requires_approval": t.requires_approval,
         "plan": t.plan, "plan_approved": t.plan_approved, "partial": t.partial,

@@ -5,6 +5,7 @@ import base64
 import binascii
 import datetime as dt
 import functools
+import operator
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -33,7 +34,7 @@ from complaintdesk.sla.models import TicketClock
 from complaintdesk.sla.services.clocks import ClockView, ticket_clock_views
 from complaintdesk.sla.vocabulary import ClockState, SlaStatus
 from complaintdesk.taxonomy.models import Category
-from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
+from complaintdesk.tickets.facts import actor_facts, can_view, full_phones_q, ticket_facts
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 from complaintdesk.tickets.vocabulary import OPEN_STATES, Severity
 from complaintdesk.tickets.workflow import allowed_actions
@@ -119,7 +120,7 @@ def _bounded(value: dt.datetime | None, field: str) -> dt.datetime | None:
     return value
 
 
-def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
+def _apply_filters(tickets: QuerySet, f: TicketFilters, viewer=None) -> QuerySet:
     registered_from = _bounded(f.registered_from, "registered_from")
     registered_to = _bounded(f.registered_to, "registered_to")
     if f.state:
@@ -157,7 +158,7 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
     if registered_to:
         tickets = tickets.filter(created_at__lt=registered_to)
     if f.q:
-        tickets = tickets.filter(_text_match(f.q))
+        tickets = tickets.filter(_text_match(f.q, phones=full_phones_q(viewer)))
     return tickets
 
 
@@ -165,7 +166,7 @@ QUERY_MAX_LENGTH = 100
 _PHONE_CHARS = frozenset("0123456789+-() ")
 
 
-def _text_match(raw: str) -> Q:
+def _text_match(raw: str, *, phones: Q | None = None) -> Q:
     """A plain match (Chinese full-text search is a later issue): a ticket number from its
     start, a phrase of the title, or a phone number (normalised, then exact on the contact
     phone and the customer's phones; four or more digits also match inside the contact phone)."""
@@ -177,18 +178,22 @@ def _text_match(raw: str) -> Q:
     if not q:
         return Q()
     match = Q(number__istartswith=q) | Q(title__icontains=q)
-    if set(q) <= _PHONE_CHARS:
+    # `phones`: the tickets whose numbers the viewer sees in full (facts.full_phones_q).
+    if phones is not None and set(q) <= _PHONE_CHARS:
+        by_phone = []
         digits = "".join(c for c in q if c.isdigit())
         if len(digits) >= 4:
-            match |= Q(contact_phone__contains=digits)
+            by_phone.append(Q(contact_phone__contains=digits))
         if len(digits) >= 7:
             try:
                 phone = normalize_phone(q, field="q")
             except ValidationFailed:
                 phone = ""
             if phone:
-                match |= Q(contact_phone=phone) | Q(
-                    customer_id__in=CustomerPhone.objects.filter(number=phone).values("customer_id"))
+                by_phone += [Q(contact_phone=phone), Q(
+                    customer_id__in=CustomerPhone.objects.filter(number=phone).values("customer_id"))]
+        if by_phone:
+            match |= functools.reduce(operator.or_, by_phone) & phones
     return match
 
 
@@ -379,7 +384,7 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
     `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
     small tables the caller shows (one query each); `related`: the tables joined; `defer`:
     long columns the caller does not show (not read, not decoded)."""
-    tickets = _apply_filters(visible_tickets(viewer), filters)
+    tickets = _apply_filters(visible_tickets(viewer), filters, viewer)
     if where is not None:
         tickets = tickets.filter(where)
     def finish(qs: QuerySet) -> QuerySet:
@@ -426,7 +431,7 @@ def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | No
     """Every row of a list (first `limit` + 1, to tell the caller it was cut), in the list's
     order, for an export: one query with the small tables joined, read in chunks (a
     server-side cursor on PostgreSQL), never all at once."""
-    tickets = _apply_filters(visible_tickets(viewer), filters)
+    tickets = _apply_filters(visible_tickets(viewer), filters, viewer)
     if where is not None:
         tickets = tickets.filter(where)
     tickets, key, desc = _sorted(tickets, sort)

@@ -37,8 +37,10 @@ def cap_notice() -> str:
 
 
 def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters, sort: str, out,
-                         now: dt.datetime | None = None) -> tuple[int, bool]:
-    """Write the list into `out` (a binary file). Returns (rows written, whether it was cut)."""
+                         now: dt.datetime | None = None, customers: set[int] | None = None) -> tuple[int, bool]:
+    """Write the list into `out` (a binary file). Returns (rows written, whether it was cut).
+    `customers`, if given, receives the ids of the customers in the sheet (the caller records
+    the export in the personal-data access log)."""
     now = now or timezone.now()
     rows = ticket_rows(viewer=viewer, filters=filters, sort=sort, where=entry.condition,
                        limit=EXPORT_MAX_ROWS, related=ROW_RELATED, defer=ROW_DEFERRED)
@@ -53,6 +55,8 @@ def worklist_export_xlsx(*, viewer, entry: WorklistEntry, filters: TicketFilters
             capped = True
             break
         r = worklist_row(ticket, now, words)
+        if customers is not None:
+            customers.add(ticket.customer_id)
         sheet.row([
             r.number, r.title, r.kind, r.category, r.state_label, r.severity_label, yes if r.special else no,
             r.department, r.phone, r.registered_at, r.due_at, r.due_clock, r.time_left, r.sla_label,

@@ -95,6 +95,7 @@ class CustomerHistory:
     tickets: list[Ticket]
     open_count: int
     total: int
+    customer_id: int | None = None
 
 
 def customer_history(*, viewer, phone: str) -> CustomerHistory:
@@ -108,7 +109,7 @@ def customer_history(*, viewer, phone: str) -> CustomerHistory:
     rows = list(mine.select_related("category").order_by("-id")[:HISTORY_LIMIT])
     counts = mine.aggregate(total=Count("id"), open=Count("id", filter=Q(state__in=list(OPEN_STATES))))
     return CustomerHistory(found=True, name=found.customer.name, tickets=rows,
-                           open_count=counts["open"], total=counts["total"])
+                           open_count=counts["open"], total=counts["total"], customer_id=found.customer_id)
 
 
 # -- the ticket page ---------------------------------------------------------------------------

@@ -22,6 +22,8 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from complaintdesk.accounts.roles import Role
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone, normalize_phone
@@ -249,7 +251,11 @@ def phone_check(request):
         else:
             context.update(ok=True, message=gettext("Valid number: %(number)s") % {"number": display_phone(e164)})
             if name == "phone":
-                context["history"] = selectors.customer_history(viewer=request.user, phone=e164)
+                history = selectors.customer_history(viewer=request.user, phone=e164)
+                context["history"] = history
+                if history.found:  # the path only: the query holds the number looked up
+                    access_record(actor=request.user, kind=AccessKind.CUSTOMER_LOOKUP,
+                                  customer_ids=[history.customer_id], full_phones=True, path=request.path)
     return render(request, "workbench/_register_phone.html", context)
 
 

@@ -31,13 +31,16 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
-from complaintdesk.core.phones import display_phone
+from complaintdesk.core.phones import phone_shown
 from complaintdesk.portal.selectors import portal_rating
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
+from complaintdesk.tickets.facts import sees_full_phones
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import (
@@ -272,8 +275,9 @@ def _timeline(events, departments: dict[str, str]) -> list[dict]:
     return rows
 
 
-def _elements(rows) -> list[tuple[str, str]]:
-    """(label, value as shown) of the required elements: phones formatted, choices labelled."""
+def _elements(rows, *, full_phones: bool) -> list[tuple[str, str]]:
+    """(label, value as shown) of the required elements: phones formatted (or masked),
+    choices labelled."""
     out = []
     for definition, key, value in rows:
         if definition is None:
@@ -281,7 +285,7 @@ def _elements(rows) -> list[tuple[str, str]]:
             continue
         shown = "" if value is None else str(value)
         if value and definition.type == ElementType.PHONE:
-            shown = display_phone(str(value))
+            shown = phone_shown(str(value), full=full_phones)
         elif value and definition.type == ElementType.CHOICE:
             for choice in definition.choices or []:
                 if choice.get("value") == value:
@@ -318,6 +322,9 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
     now = timezone.now()
     lead = [a for a in page.assignments if a.role == AssignmentRole.LEAD]
     assisting = [a for a in page.assignments if a.role == AssignmentRole.ASSISTING]
+    full_phones = sees_full_phones(request.user, ticket)
+    access_record(actor=request.user, kind=AccessKind.TICKET_PAGE, customer_ids=[ticket.customer_id],
+                  ticket_id=ticket.pk, full_phones=full_phones, path=request.get_full_path())
     return {
         "nav_active": "worklists",
         "page": page,
@@ -329,8 +336,8 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "satisfaction_label": _label(Satisfaction, ticket.satisfaction) if ticket.satisfaction else "",
         "cause_label": _label(Cause, ticket.cause) if ticket.cause else "",
         "channel_label": _label(Channel, ticket.channel),
-        "contact_phone": display_phone(ticket.contact_phone),
-        "elements": _elements(page.elements),
+        "contact_phone": phone_shown(ticket.contact_phone, full=full_phones),
+        "elements": _elements(page.elements, full_phones=full_phones),
         "clocks": _clock_rows(page.clocks, now),
         "timeline": _timeline(page.events, page.department_names),
         "lead_assignments": lead,

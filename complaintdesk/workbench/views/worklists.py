@@ -21,6 +21,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from complaintdesk.audit.services import access_record
+from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.taxonomy.models import Category
@@ -274,12 +276,16 @@ def worklist_export(request, key: str):
         return _render_list(request, key, request.GET, status=422)
     data = form.cleaned_data
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115 - FileResponse closes it
+    customers: set[int] = set()
     try:
         written, capped = worklist_export_xlsx(viewer=request.user, entry=entry, filters=_filters(data),
-                                               sort=data.get("sort") or DEFAULT_SORT, out=out)
+                                               sort=data.get("sort") or DEFAULT_SORT, out=out,
+                                               customers=customers)
     except ValidationFailed:
         out.close()
         return _render_list(request, key, request.GET, status=422)
+    access_record(actor=request.user, kind=AccessKind.WORKLIST_EXPORT, customer_ids=customers,
+                  path=request.get_full_path())
     out.seek(0)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     response = FileResponse(out, as_attachment=True, filename=f"worklist-{key}-{stamp}.xlsx",

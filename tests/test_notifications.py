@@ -225,7 +225,7 @@ def test_recipient_must_fit_the_channel(users):
 def test_every_template_renders_in_both_languages():
     samples = {
         "text": "T20261123001", "int": 2, "datetime": "2026-11-23T01:30:00+00:00",
-        "duration": 5400, "clock": "handle", "target": "supervisor",
+        "duration": 5400, "clock": "handle", "target": "supervisor", "event": "urged",
     }
     for key, spec in templates.TEMPLATES.items():
         context = {name: samples[kind] for name, kind in spec.fields.items()}

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("portal/", include("complaintdesk.portal.urls")),
     path("dashboard/", include("complaintdesk.reports.urls")),
+    path("inbox/", include("complaintdesk.notifications.urls")),
     # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
     path("", include("complaintdesk.workbench.urls")),
     path("", include("complaintdesk.web.urls")),

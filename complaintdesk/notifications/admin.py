@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from complaintdesk.notifications import services
-from complaintdesk.notifications.models import Message
+from complaintdesk.notifications.models import Message, NotificationSetting
 from complaintdesk.notifications.vocabulary import MessageStatus
 
 
@@ -63,3 +63,20 @@ class MessageAdmin(admin.ModelAdmin):
                      "%(count)d failed messages will be sent again.", count) % {"count": count},
             messages.SUCCESS if count else messages.WARNING,
         )
+
+
+@admin.register(NotificationSetting)
+class NotificationSettingAdmin(admin.ModelAdmin):
+    """Read-only here: each staff member chooses on their own settings page (/inbox/settings/),
+    where the choices are checked; the admin shows what was chosen, e.g. to explain why a
+    message went by text."""
+
+    list_display = ("user", "sms_phone", "quiet_from", "quiet_to", "updated_at")
+    search_fields = ("user__username", "user__display_name")
+    readonly_fields = ("user", "channels", "sms_phone", "quiet_from", "quiet_to", "updated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -75,3 +75,28 @@ class Message(models.Model):
         if self.channel == MessageChannel.EMAIL and self.to_email:
             return self.to_email
         return str(self.recipient_user) if self.recipient_user_id else ""
+
+
+class NotificationSetting(models.Model):
+    """One staff member's choices: which channels bring each kind of notification, and the
+    quiet hours during which only in-app messages (and breaches) arrive. No row: in-app only,
+    no quiet hours (vocabulary.DEFAULT_CHANNELS)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("staff account"), primary_key=True,
+        on_delete=models.CASCADE, related_name="notification_setting",
+    )
+    # StaffEvent value → list of MessageChannel values; an event not named here takes the
+    # default. One JSON column so that a batch of recipients costs one query, not one per event.
+    channels = models.JSONField(_("channels per event"), default=dict, blank=True)
+    sms_phone = models.CharField(_("mobile for text messages (E.164)"), max_length=20, blank=True)
+    quiet_from = models.TimeField(_("quiet hours from"), null=True, blank=True)
+    quiet_to = models.TimeField(_("quiet hours until"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self):
+        return str(self.user)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import ValidationFailed
-from complaintdesk.notifications.models import Message
+from complaintdesk.notifications.models import Message, NotificationSetting
 from complaintdesk.notifications.vocabulary import MessageChannel, MessageStatus
 
 MAX_LIMIT = 200
@@ -62,3 +62,7 @@ def decode_cursor(cursor: str) -> int:
         return value
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed.on("cursor", _("This cursor is not valid; start from the first page.")) from None
+
+
+def notification_setting(*, user) -> NotificationSetting | None:
+    return NotificationSetting.objects.filter(user=user).first()

@@ -20,15 +20,21 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _gettext
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.core.errors import FieldError, NotFound, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
 from complaintdesk.notifications import channels
-from complaintdesk.notifications.models import Message
+from complaintdesk.notifications.models import Message, NotificationSetting
 from complaintdesk.notifications.templates import RenderError, get_template, render
-from complaintdesk.notifications.vocabulary import MessageChannel, MessageStatus
+from complaintdesk.notifications.vocabulary import (
+    DEFAULT_CHANNELS,
+    URGENT_EVENTS,
+    MessageChannel,
+    MessageStatus,
+    StaffEvent,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +105,7 @@ def message_enqueue_many(items: list[dict], *, channel: str) -> int:
 
 def _build(*, dedupe_key: str, template: str, context: dict, channel: str, recipient_user=None,
            to_phone: str = "", to_email: str = "", language: str = "", now: dt.datetime,
-           rendered: dict | None = None) -> Message:
+           rendered: dict | None = None, not_before: dt.datetime | None = None) -> Message:
     """A checked, unsaved message (in-app ones rendered and `sent`; `rendered` memoises the
     rendering by template, language and context for a batch)."""
     key = (dedupe_key or "").strip()
@@ -123,7 +129,7 @@ def _build(*, dedupe_key: str, template: str, context: dict, channel: str, recip
     message = Message(
         dedupe_key=key, channel=channel, template=template, context=context, language=language,
         recipient_user=recipient_user, to_phone=to_phone, to_email=to_email, created_at=now,
-        status=MessageStatus.PENDING, next_attempt_at=now,
+        status=MessageStatus.PENDING, next_attempt_at=max(now, not_before or now),
     )
     if channel == MessageChannel.IN_APP:
         _render_in_app(message, now, rendered)
@@ -191,6 +197,110 @@ def _rendered(message: Message) -> tuple[str, str]:
     subject, body = render(template=message.template, context=message.context,
                            language=message.language)
     return subject[:255], body
+
+
+# --- staff notifications: the user's channels and quiet hours --------------------------------
+
+
+def staff_notify_many(items: list[dict]) -> int:
+    """Tell staff members something, each by the channels they chose for that kind of event
+    (`StaffEvent`, from the template): in-app by default, e-mail and text messages when the
+    user asked for them. Items are `message_enqueue`'s arguments without the channel. Outside
+    in-app, a message due in the user's quiet hours waits until they end, except breaches and
+    escalations. One query for the recipients' settings plus one read and one insert per
+    channel used, whatever the batch's size; the dedupe keys keep a repeat a no-op. Returns
+    how many messages were new."""
+    if not items:
+        return 0
+    now = timezone.now()
+    user_ids = {item["recipient_user"].pk for item in items}
+    chosen = {s.user_id: s for s in NotificationSetting.objects.filter(user_id__in=user_ids)}
+    by_channel: dict[str, list[dict]] = {}
+    for item in items:
+        user = item["recipient_user"]
+        spec = get_template(item["template"])
+        event = spec.event if spec is not None else None
+        setting = chosen.get(user.pk)
+        for channel in _channels_for(setting, event):
+            extra = {}
+            if channel != MessageChannel.IN_APP:
+                if channel == MessageChannel.EMAIL and not user.email:
+                    continue  # chosen while the account had an address; never fail the producer
+                if channel == MessageChannel.SMS:
+                    if not setting.sms_phone:
+                        continue
+                    extra["to_phone"] = setting.sms_phone
+                if event not in URGENT_EVENTS:
+                    extra["not_before"] = quiet_hours_end(setting, now)
+            key = item["dedupe_key"] if channel == MessageChannel.IN_APP else f"{item['dedupe_key']}:{channel}"
+            by_channel.setdefault(channel, []).append({**item, **extra, "dedupe_key": key[:200]})
+    return sum(message_enqueue_many(batch, channel=channel) for channel, batch in by_channel.items())
+
+
+def _channels_for(setting: NotificationSetting | None, event: StaffEvent | None) -> tuple[str, ...]:
+    if setting is None or event is None:
+        return DEFAULT_CHANNELS
+    return tuple(setting.channels.get(str(event), DEFAULT_CHANNELS))
+
+
+def quiet_hours_end(setting: NotificationSetting | None, now: dt.datetime) -> dt.datetime | None:
+    """When the user's quiet hours, if `now` falls in them, end (local time; a window such as
+    22:00–07:30 runs over midnight); None outside them or without quiet hours."""
+    if setting is None or setting.quiet_from is None or setting.quiet_to is None:
+        return None
+    start, end = setting.quiet_from, setting.quiet_to
+    if start == end:
+        return None
+    local = timezone.localtime(now)
+    moment = local.time()
+    inside = start <= moment < end if start < end else (moment >= start or moment < end)
+    if not inside:
+        return None
+    day = local.date() if moment < end else local.date() + dt.timedelta(days=1)
+    return timezone.make_aware(dt.datetime.combine(day, end), local.tzinfo)
+
+
+def notification_setting_save(*, user, channels: dict, sms_phone: str = "",
+                              quiet_from: dt.time | None = None,
+                              quiet_to: dt.time | None = None) -> NotificationSetting:
+    """Store a staff member's choices (the settings page, the API). Checked as a whole: an
+    unknown event or channel, e-mail without an address on the account, text messages
+    without a mobile number, or half a quiet-hours window is refused with the field named."""
+    errors = []
+    clean: dict[str, list[str]] = {}
+    for event, wanted in (channels or {}).items():
+        try:
+            event = StaffEvent(event)
+        except ValueError:
+            errors.append(("channels", _("Unknown kind of notification “%(event)s”.") % {"event": event}))
+            continue
+        try:
+            values = sorted({MessageChannel(c) for c in wanted}, key=list(MessageChannel).index)
+        except (ValueError, TypeError):
+            errors.append((f"channels.{event}", _("Choose among: in-app, email, SMS.")))
+            continue
+        clean[str(event)] = [str(v) for v in values]
+    used = {c for values in clean.values() for c in values}
+    if MessageChannel.EMAIL in used and not user.email:
+        errors.append(("channels", _("Your account has no email address: ask an administrator "
+                                     "to add one, or do not choose email.")))
+    phone = ""
+    if (sms_phone or "").strip():
+        try:
+            phone = normalize_phone(sms_phone, field="sms_phone")
+        except ValidationFailed as exc:
+            errors.extend(("sms_phone", f.reason) for f in exc.fields)
+    if MessageChannel.SMS in used and not phone and not errors:
+        errors.append(("sms_phone", _("Give your mobile number to receive text messages.")))
+    if (quiet_from is None) != (quiet_to is None):
+        errors.append(("quiet_from" if quiet_from is None else "quiet_to",
+                       _("Give both ends of the quiet hours, or neither.")))
+    if errors:
+        raise ValidationFailed(errors[0][1], fields=[FieldError(f, r) for f, r in errors])
+    setting, _created = NotificationSetting.objects.update_or_create(
+        user=user, defaults={"channels": clean, "sms_phone": phone, "quiet_from": quiet_from,
+                             "quiet_to": quiet_to})
+    return setting
 
 
 # --- send ------------------------------------------------------------------------------------
@@ -283,7 +393,7 @@ def outbox_requeue_stale(*, now: dt.datetime) -> int:
     """Put back messages a dead sender left in `sending` (claimed more than STALE_AFTER
     ago): due at once, or failed if they have used all their attempts. Returns how many."""
     stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=now - STALE_AFTER)
-    error = _gettext("The sender stopped while sending; it may or may not have gone out.")
+    error = gettext("The sender stopped while sending; it may or may not have gone out.")
     with transaction.atomic():
         failed = stale.filter(attempts__gte=MAX_ATTEMPTS).update(
             status=MessageStatus.FAILED, next_attempt_at=None, last_error=error)

@@ -10,6 +10,7 @@ written in that language:
     duration  a timedelta (stored as ISO 8601) or a number of seconds, shown as "2 h 30 min"
     clock     a ClockType value ("handle", "reply"...), shown as its label
     target    an EscalationTarget value ("supervisor", "dept_head"...), shown as its label
+    event     a ticket EventType value ("dispatched", "handled"...), shown as its label
 
 Pure Python: no ORM.
 """
@@ -23,12 +24,13 @@ from django.utils.dateparse import parse_datetime, parse_duration
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from complaintdesk.notifications.vocabulary import MessageChannel
+from complaintdesk.notifications.vocabulary import MessageChannel, StaffEvent
 from complaintdesk.sla.vocabulary import ClockType, EscalationTarget
+from complaintdesk.tickets.vocabulary import EventType
 
-STAFF = frozenset({MessageChannel.IN_APP, MessageChannel.EMAIL})
+STAFF = frozenset({MessageChannel.IN_APP, MessageChannel.EMAIL, MessageChannel.SMS})
 CUSTOMER = frozenset({MessageChannel.SMS, MessageChannel.EMAIL})
-KINDS = frozenset({"text", "int", "datetime", "duration", "clock", "target"})
+KINDS = frozenset({"text", "int", "datetime", "duration", "clock", "target", "event"})
 
 
 class RenderError(Exception):
@@ -42,12 +44,71 @@ class MessageTemplate:
     body: str
     fields: Mapping[str, str]  # context key → kind (see the module docstring)
     channels: frozenset
+    # Staff templates: the event the user's notification settings are chosen by.
+    event: StaffEvent | None = None
 
     def __post_init__(self):
         assert set(self.fields.values()) <= KINDS, self.fields
 
 
 _CLOCK = {"ticket_number": "text", "clock": "clock", "due_at": "datetime"}
+# What a workflow notification says: which ticket, its title, who acted, their note.
+_STEP = {"ticket_number": "text", "title": "text", "actor": "text", "note": "text"}
+
+
+def _staff(key, event, subject, body, fields=None) -> MessageTemplate:
+    return MessageTemplate(key=key, subject=subject, body=body, fields=fields or _STEP,
+                           channels=STAFF, event=event)
+
+
+# Sent by tickets/services/notify.py when a workflow step concerns someone (issue: the
+# messages must reach the people they concern, not only the outbox).
+_WORKFLOW_TEMPLATES = [
+    _staff("ticket_dispatched_in", StaffEvent.DISPATCHED_IN,
+           gettext_lazy("Ticket %(ticket_number)s dispatched to you"),
+           gettext_lazy("%(actor)s dispatched ticket %(ticket_number)s “%(title)s” to you. %(note)s")),
+    _staff("ticket_transferred_in", StaffEvent.TRANSFERRED_IN,
+           gettext_lazy("Ticket %(ticket_number)s transferred to you"),
+           gettext_lazy("%(actor)s transferred ticket %(ticket_number)s “%(title)s” to you. "
+                        "Reason: %(note)s")),
+    _staff("ticket_returned", StaffEvent.RETURNED,
+           gettext_lazy("Ticket %(ticket_number)s was returned"),
+           gettext_lazy("%(actor)s returned ticket %(ticket_number)s “%(title)s” as wrongly "
+                        "dispatched. Reason: %(note)s")),
+    _staff("ticket_urged", StaffEvent.URGED,
+           gettext_lazy("Ticket %(ticket_number)s is urged"),
+           gettext_lazy("%(actor)s urges ticket %(ticket_number)s “%(title)s”. %(note)s")),
+    _staff("ticket_supervised", StaffEvent.SUPERVISED,
+           gettext_lazy("Ticket %(ticket_number)s is under supervision"),
+           gettext_lazy("%(actor)s supervises ticket %(ticket_number)s “%(title)s”. %(note)s")),
+    _staff("ticket_audit_rejected", StaffEvent.AUDIT_REJECTED,
+           gettext_lazy("Ticket %(ticket_number)s: handling not accepted"),
+           gettext_lazy("%(actor)s did not accept the handling of ticket %(ticket_number)s "
+                        "“%(title)s”. %(note)s")),
+    _staff("ticket_plan_submitted", StaffEvent.PLAN_SUBMITTED,
+           gettext_lazy("Ticket %(ticket_number)s: a plan waits for your approval"),
+           gettext_lazy("%(actor)s submitted a plan for ticket %(ticket_number)s “%(title)s”: "
+                        "%(note)s")),
+    _staff("ticket_plan_approved", StaffEvent.PLAN_DECIDED,
+           gettext_lazy("Ticket %(ticket_number)s: plan approved"),
+           gettext_lazy("%(actor)s approved the plan for ticket %(ticket_number)s “%(title)s”. "
+                        "%(note)s")),
+    _staff("ticket_plan_rejected", StaffEvent.PLAN_DECIDED,
+           gettext_lazy("Ticket %(ticket_number)s: plan rejected"),
+           gettext_lazy("%(actor)s rejected the plan for ticket %(ticket_number)s “%(title)s”. "
+                        "%(note)s")),
+    # 003: every step of a special (major) case is reported upward at once.
+    _staff("special_case_step", StaffEvent.CASE_STEP,
+           gettext_lazy("Special case %(ticket_number)s: %(step)s"),
+           gettext_lazy("Special case %(ticket_number)s “%(title)s”: %(step)s by %(actor)s. "
+                        "%(note)s"),
+           {**_STEP, "step": "event"}),
+    _staff("major_case_step", StaffEvent.CASE_STEP,
+           gettext_lazy("Major case %(ticket_number)s: %(step)s"),
+           gettext_lazy("Major case %(ticket_number)s “%(title)s”: %(step)s by %(actor)s. "
+                        "%(note)s"),
+           {**_STEP, "step": "event"}),
+]
 
 TEMPLATES: dict[str, MessageTemplate] = {
     t.key: t
@@ -61,6 +122,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             fields={**_CLOCK, "time_left": "duration"},
             channels=STAFF,
+            event=StaffEvent.DEADLINE_WARNING,
         ),
         # To the supervisor when a clock has run out.
         MessageTemplate(
@@ -72,6 +134,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             fields={**_CLOCK, "overdue": "duration"},
             channels=STAFF,
+            event=StaffEvent.BREACH,
         ),
         # To the people of an escalation level (department head, leader...).
         MessageTemplate(
@@ -83,7 +146,9 @@ TEMPLATES: dict[str, MessageTemplate] = {
             ),
             fields={**_CLOCK, "level": "int", "target": "target", "overdue": "duration"},
             channels=STAFF,
+            event=StaffEvent.ESCALATION,
         ),
+        *_WORKFLOW_TEMPLATES,
         # To the customer once the ticket is registered.
         MessageTemplate(
             key="customer_ticket_received",
@@ -189,6 +254,8 @@ def _format(key: str, kind: str, value) -> str:
         return _label(ClockType, value)
     if kind == "target":
         return _label(EscalationTarget, value)
+    if kind == "event":
+        return _label(EventType, value)
     raise AssertionError(kind)
 
 

@@ -8,7 +8,7 @@ from complaintdesk.core.choices import LabelledEnum
 class MessageChannel(LabelledEnum):
     IN_APP = "in_app"  # staff: shown in their notification list, nothing is sent
     EMAIL = "email"  # staff or customers, through Django's mail API
-    SMS = "sms"  # customers, through the configured SMS gateway
+    SMS = "sms"  # customers, and staff who chose it, through the configured SMS gateway
 
     @classmethod
     def _labels(cls):
@@ -29,3 +29,44 @@ class MessageStatus(LabelledEnum):
             cls.SENT: _("Sent"),
             cls.FAILED: _("Failed"),
         }
+
+
+class StaffEvent(LabelledEnum):
+    """What a staff notification is about: the unit of the per-user settings (which channels
+    bring it) and of the quiet-hours rule (breaches come through them)."""
+
+    DISPATCHED_IN = "dispatched_in"  # a ticket dispatched to my department or to me
+    TRANSFERRED_IN = "transferred_in"  # a ticket transferred to my department or to me
+    RETURNED = "returned"  # a ticket I dispatched came back as wrongly dispatched
+    URGED = "urged"  # someone urged a ticket my department holds
+    SUPERVISED = "supervised"  # someone supervises a ticket my department holds
+    AUDIT_REJECTED = "audit_rejected"  # the centre did not accept our handling
+    PLAN_SUBMITTED = "plan_submitted"  # a plan waits for my approval
+    PLAN_DECIDED = "plan_decided"  # a leader approved or rejected our plan
+    DEADLINE_WARNING = "deadline_warning"  # a clock runs out soon
+    BREACH = "breach"  # a clock has run out
+    ESCALATION = "escalation"  # a breach was escalated to my level
+    CASE_STEP = "case_step"  # a step of a special or major case in my scope (003: report every step)
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.DISPATCHED_IN: _("A ticket is dispatched to me or my department"),
+            cls.TRANSFERRED_IN: _("A ticket is transferred to me or my department"),
+            cls.RETURNED: _("A ticket I dispatched is returned"),
+            cls.URGED: _("A ticket we hold is urged"),
+            cls.SUPERVISED: _("A ticket we hold is supervised"),
+            cls.AUDIT_REJECTED: _("Our handling is rejected at audit"),
+            cls.PLAN_SUBMITTED: _("A plan waits for my approval"),
+            cls.PLAN_DECIDED: _("Our plan is approved or rejected"),
+            cls.DEADLINE_WARNING: _("A deadline is near"),
+            cls.BREACH: _("A deadline is missed"),
+            cls.ESCALATION: _("A missed deadline is escalated to me"),
+            cls.CASE_STEP: _("A step of a special or major case"),
+        }
+
+
+# Events that reach people during their quiet hours too: a missed deadline cannot wait.
+URGENT_EVENTS = frozenset({StaffEvent.BREACH, StaffEvent.ESCALATION})
+# Until a user chooses, every staff event arrives in-app only.
+DEFAULT_CHANNELS = (MessageChannel.IN_APP,)

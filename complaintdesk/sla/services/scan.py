@@ -35,19 +35,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, Exists, OuterRef, QuerySet, Value, When
 from django.utils import timezone
 
-from complaintdesk.accounts.models import User
-from complaintdesk.accounts.roles import Role
 from complaintdesk.notifications.services import (
-    message_enqueue_many,
     outbox_requeue_stale,
     outbox_send_due,
+    staff_notify_many,
 )
-from complaintdesk.org.models import OrgUnit
 from complaintdesk.sla.models import ClockRule, TicketClock
 from complaintdesk.sla.services.ledger import ledger_enter_breaches, ledger_levels_update
+from complaintdesk.sla.services.people import People
 from complaintdesk.sla.vocabulary import ClockState, EscalationTarget, SlaStatus
 from complaintdesk.tickets.models import Ticket
 
@@ -226,7 +224,7 @@ class _RuleCache:
 
 def _warn_batch(clocks: list[TicketClock], tickets: dict[int, Ticket], *, now, rules) -> int:
     TicketClock.objects.filter(pk__in=[c.pk for c in clocks], warned_at__isnull=True).update(warned_at=now)
-    people = _People.load(tickets.values(), targets={EscalationTarget.ASSIGNEE})
+    people = People.load(tickets.values(), targets={EscalationTarget.ASSIGNEE})
     outgoing = []
     for clock in clocks:
         if clock.due_at is None or clock.due_at <= now:
@@ -235,7 +233,7 @@ def _warn_batch(clocks: list[TicketClock], tickets: dict[int, Ticket], *, now, r
         outgoing += [
             {"dedupe_key": f"clock:{clock.pk}:warn:{user.pk}:{_stamp(clock)}", "template": "clock_warning",
              "recipient_user": user,
-             "context": {"ticket_number": str(ticket), "clock": clock.clock, "due_at": clock.due_at,
+             "context": {"ticket_number": str(ticket), "ticket_id": ticket.pk, "clock": clock.clock, "due_at": clock.due_at,
                          "time_left": clock.due_at - now}}
             for user in people.of(EscalationTarget.ASSIGNEE, ticket)
         ]
@@ -259,14 +257,14 @@ def _breach_batch(clocks: list[TicketClock], tickets: dict[int, Ticket], *, now,
     Ticket.objects.filter(pk__in=list(tickets)).exclude(sla_status=SlaStatus.OVERDUE).update(
         sla_status=SlaStatus.OVERDUE)
     first_targets = {rules.steps(c)[0][1] for c in clocks}
-    people = _People.load(tickets.values(), targets=first_targets)
+    people = People.load(tickets.values(), targets=first_targets)
     outgoing = []
     for clock in clocks:
         ticket = tickets[clock.ticket_id]
         outgoing += [
             {"dedupe_key": f"clock:{clock.pk}:breach:{user.pk}:{_stamp(clock)}", "template": "clock_breached",
              "recipient_user": user,
-             "context": {"ticket_number": str(ticket), "clock": clock.clock, "due_at": clock.due_at,
+             "context": {"ticket_number": str(ticket), "ticket_id": ticket.pk, "clock": clock.clock, "due_at": clock.due_at,
                          "overdue": now - clock.due_at}}
             for user in people.of(rules.steps(clock)[0][1], ticket)
         ]
@@ -300,14 +298,14 @@ def _escalate_batch(clocks: list[TicketClock], tickets: dict[int, Ticket], *, no
             next_escalation_at=_per_clock({pk: next_at[pk] for pk in ids}),
         )
     ledger_levels_update(levels={clock.pk: level for clock, level, _t, _n in raised})
-    people = _People.load(tickets.values(), targets={target for _c, _l, target, _n in raised})
+    people = People.load(tickets.values(), targets={target for _c, _l, target, _n in raised})
     outgoing = []
     for clock, level, target, _nxt in raised:
         ticket = tickets[clock.ticket_id]
         outgoing += [
             {"dedupe_key": f"clock:{clock.pk}:level:{level}:{user.pk}:{_stamp(clock)}", "template": "escalated",
              "recipient_user": user,
-             "context": {"ticket_number": str(ticket), "clock": clock.clock, "due_at": clock.due_at,
+             "context": {"ticket_number": str(ticket), "ticket_id": ticket.pk, "clock": clock.clock, "due_at": clock.due_at,
                          "level": level, "target": str(target), "overdue": now - clock.due_at}}
             for user in people.of(target, ticket)
         ]
@@ -324,8 +322,9 @@ def _stamp(clock: TicketClock) -> int:
 
 def _enqueue(outgoing: list[dict]) -> None:
     """The batch's messages into the outbox, in the batch's transaction (they exist if and
-    only if the batch commits). Staff are told in-app; the dedupe key makes a repeat a no-op."""
-    message_enqueue_many(outgoing, channel=IN_APP)
+    only if the batch commits). Staff are told by the channels they chose (in-app unless they
+    chose more); the dedupe key makes a repeat a no-op."""
+    staff_notify_many(outgoing)
 
 
 def _per_clock(values: dict[int, dt.datetime | None]):
@@ -350,80 +349,3 @@ def _tickets_sla_status_refresh(ticket_ids: list[int], *, now: dt.datetime) -> i
 
 
 # --- who is told -----------------------------------------------------------------------------
-
-
-class _People:
-    """The recipients of a batch's messages, read in one query.
-
-    supervisor / leader: staff of that role in the ticket's org unit, or else in the nearest
-    unit up the tree that has some. dept_head: the head(s) of the department holding the
-    ticket; with none (no department holds it, or it has no head) the supervisors stand in,
-    as they do for a leader missing everywhere up the tree. assignee: the lead assignee, else
-    the lead department's handlers, else the ticket's owner (first-contact responsibility).
-    """
-
-    UNIT_ROLES = {EscalationTarget.SUPERVISOR: Role.SUPERVISOR, EscalationTarget.LEADER: Role.LEADER}
-
-    def __init__(self, users: list[User]):
-        self.by_unit_role: dict[tuple[str, str], list[User]] = defaultdict(list)
-        self.by_dept_role: dict[tuple[int, str], list[User]] = defaultdict(list)
-        for u in users:
-            if u.role in (Role.SUPERVISOR, Role.LEADER) and u.unit_path:
-                self.by_unit_role[(u.unit_path, u.role)].append(u)
-            if u.role in (Role.HANDLER, Role.DEPT_HEAD) and u.department_id:
-                self.by_dept_role[(u.department_id, u.role)].append(u)
-
-    @classmethod
-    def load(cls, tickets: Iterable[Ticket], *, targets: set) -> _People:
-        tickets = list(tickets)
-        if targets == {EscalationTarget.ASSIGNEE} and all(_active(t.lead_assignee) for t in tickets):
-            return cls([])  # every ticket has its assignee: nobody else to look up
-        unit_roles = {Role.SUPERVISOR}  # the stand-in of every target
-        if EscalationTarget.LEADER in targets:
-            unit_roles.add(Role.LEADER)
-        dept_roles = set()
-        if EscalationTarget.ASSIGNEE in targets:
-            dept_roles.add(Role.HANDLER)
-        if EscalationTarget.DEPT_HEAD in targets:
-            dept_roles.add(Role.DEPT_HEAD)
-        paths = {p for t in tickets for p in _ancestor_paths(t.org_unit.path)}
-        query = Q(role__in=sorted(unit_roles), org_unit__path__in=sorted(paths))
-        dept_ids = {t.lead_department_id for t in tickets if t.lead_department_id}
-        if dept_roles and dept_ids:
-            query |= Q(role__in=sorted(dept_roles), department_id__in=sorted(dept_ids))
-        users = list(User.objects.filter(query, is_active=True).annotate(unit_path=F("org_unit__path")).order_by("id"))
-        return cls(users)
-
-    def of(self, target: EscalationTarget, ticket: Ticket) -> list[User]:
-        if target == EscalationTarget.ASSIGNEE:
-            if _active(ticket.lead_assignee):
-                return [ticket.lead_assignee]
-            handlers = self.by_dept_role.get((ticket.lead_department_id, Role.HANDLER), [])
-            return handlers or ([ticket.owner] if _active(ticket.owner) else [])
-        if target == EscalationTarget.DEPT_HEAD:
-            heads = self.by_dept_role.get((ticket.lead_department_id, Role.DEPT_HEAD), [])
-            return heads or self._nearest(Role.SUPERVISOR, ticket)
-        role = self.UNIT_ROLES.get(target, Role.SUPERVISOR)
-        found = self._nearest(role, ticket)
-        if not found and role != Role.SUPERVISOR:
-            found = self._nearest(Role.SUPERVISOR, ticket)
-        if not found:
-            log.warning("ticket %s: nobody to tell (%s) in its org unit or above", ticket.pk, target)
-        return found
-
-    def _nearest(self, role: str, ticket: Ticket) -> list[User]:
-        for path in reversed(_ancestor_paths(ticket.org_unit.path)):
-            found = self.by_unit_role.get((path, role))
-            if found:
-                return found
-        return []
-
-
-def _active(user: User | None) -> bool:
-    return user is not None and user.is_active
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    """The materialised paths of the unit and its ancestors, root first."""
-    step = OrgUnit.steplen
-    return [path[:i] for i in range(step, len(path) + 1, step)]

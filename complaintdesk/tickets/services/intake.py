@@ -21,6 +21,7 @@ from complaintdesk.taxonomy.selectors import category_chain, default_severity, e
 from complaintdesk.tickets.models import IdempotencyKey, Ticket
 from complaintdesk.tickets.services.elements import clean_elements
 from complaintdesk.tickets.services.events import event_append
+from complaintdesk.tickets.services.notify import notify_event
 from complaintdesk.tickets.services.transitions import ticket_resolve_on_spot
 from complaintdesk.tickets.vocabulary import Channel, EventType, Kind, Severity, State
 from complaintdesk.tickets.workflow import requires_approval
@@ -313,11 +314,14 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     )
     ticket.number = _number(clean["kind"], at, ticket.pk)
     Ticket.objects.filter(pk=ticket.pk).update(number=ticket.number)
-    event_append(
+    event = event_append(
         ticket=ticket, type=EventType.REGISTERED, actor=actor, at=at,
         from_state="", to_state=State.REGISTERED, first=True,
         payload={"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number},
     )
     clocks_on_event(ticket=ticket, event_type=EventType.REGISTERED, from_state="",
                     to_state=State.REGISTERED, at=at)
+    # A special or major case is reported upward from its first step (no cost otherwise).
+    notify_event(ticket=ticket, event=EventType.REGISTERED, actor=actor, payload={}, at=at,
+                 event_id=event.pk)
     return ticket

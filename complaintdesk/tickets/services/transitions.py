@@ -23,6 +23,7 @@ from complaintdesk.tickets import workflow
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
 from complaintdesk.tickets.models import Assignment, Ticket
 from complaintdesk.tickets.services.events import event_append
+from complaintdesk.tickets.services.notify import notify_event
 from complaintdesk.tickets.vocabulary import (
     Action,
     AssignmentRole,
@@ -181,10 +182,12 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
         if (ticket.sla_status, ticket.calendar_missing) != status:
             change.fields |= {"sla_status", "calendar_missing"}
         ticket.save(update_fields=sorted(change.fields))
-        event_append(
+        event = event_append(
             ticket=ticket, type=transition.event, actor=actor, at=at,
             from_state=from_state, to_state=target, payload=change.payload,
         )
+        notify_event(ticket=ticket, event=transition.event, actor=actor, payload=change.payload,
+                     at=at, assignments=assignments, event_id=event.pk)
     return ticket
 
 

@@ -295,3 +295,32 @@ def test_pages_need_sign_in(client):
     for path in ("/inbox/", "/inbox/bell/", "/inbox/settings/"):
         r = client.get(path)
         assert r.status_code == 302 and "/login/" in r["Location"], path
+
+
+# -- the API -------------------------------------------------------------------------------------
+
+
+def test_settings_over_the_api(users, api, client, token_for):
+    caller = api(users["handler"])
+    got = caller.get("/notifications/settings").json()
+    assert got["channels"]["urged"] == ["in_app"] and "breach" in got["events"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_for(users['handler'])}", "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    bad = client.put("/api/v1/notifications/settings", data={"channels": {"urged": ["sms"]}},
+                     content_type="application/json", **headers)
+    assert bad.status_code == 422
+    assert bad.json()["error"]["fields"][0]["field"] == "sms_phone"
+    assert "手机号" in bad.json()["error"]["fields"][0]["reason"]
+    ok = client.put("/api/v1/notifications/settings",
+                    data={"channels": {"urged": ["in_app", "sms"]}, "sms_phone": "13900001111",
+                          "quiet_from": "22:00", "quiet_to": "07:30"},
+                    content_type="application/json", **headers)
+    assert ok.status_code == 200, ok.content
+    assert ok.json()["channels"]["urged"] == ["in_app", "sms"] and ok.json()["quiet_to"] == "07:30:00"
+    assert caller.get("/notifications/settings").json()["sms_phone"] == "+8613900001111"
+
+
+def test_a_workflow_notification_in_the_api_names_its_ticket(users, api, make_ticket):
+    ticket = dispatched(users, make_ticket())
+    items = api(users["dept_head"]).get("/notifications").json()["items"]
+    assert [(i["template"], i["ticket_id"], i["ticket_number"]) for i in items] == [
+        ("ticket_dispatched_in", ticket.pk, ticket.number)]

@@ -6,6 +6,7 @@ from ninja import Schema
 
 from complaintdesk.core.schema import InputSchema
 from complaintdesk.notifications.models import Message
+from complaintdesk.notifications.vocabulary import DEFAULT_CHANNELS, StaffEvent
 
 
 class InboxQuery(InputSchema):
@@ -44,4 +45,33 @@ def notification(message: Message) -> dict:
         "body": message.body, "created_at": message.created_at, "read_at": message.read_at,
         "ticket_number": str(number) if number not in (None, "") else None,
         "ticket_id": ticket_id if isinstance(ticket_id, int) and not isinstance(ticket_id, bool) else None,
+    }
+
+
+class NotificationSettingsIn(InputSchema):
+    """Which channels bring each kind of notification (an event left out keeps in-app only;
+    an empty list silences it), the mobile for text messages and the quiet hours."""
+
+    channels: dict[str, list[str]] = {}
+    sms_phone: str = ""
+    quiet_from: dt.time | None = None
+    quiet_to: dt.time | None = None
+
+
+class NotificationSettingsOut(Schema):
+    channels: dict[str, list[str]]
+    sms_phone: str
+    quiet_from: dt.time | None
+    quiet_to: dt.time | None
+    events: dict[str, str]  # every kind of notification with its label, for a settings form
+
+
+def notification_settings(setting) -> dict:
+    chosen = setting.channels if setting else {}
+    return {
+        "channels": {str(e): chosen.get(str(e), [str(c) for c in DEFAULT_CHANNELS]) for e in StaffEvent},
+        "sms_phone": setting.sms_phone if setting else "",
+        "quiet_from": setting.quiet_from if setting else None,
+        "quiet_to": setting.quiet_to if setting else None,
+        "events": {str(e): str(e.label) for e in StaffEvent},
     }

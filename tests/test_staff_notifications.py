@@ -192,6 +192,7 @@ def test_quiet_hours_end(start, end, at, expected):
     ({"channels": {"urged": ["sms"]}}, "sms_phone"),
     ({"channels": {}, "sms_phone": "12345"}, "sms_phone"),
     ({"channels": {}, "quiet_from": dt.time(22, 0)}, "quiet_to"),
+    ({"channels": {}, "quiet_from": dt.time(22, 0, tzinfo=dt.UTC), "quiet_to": dt.time(7, 0)}, "quiet_from"),
 ])
 def test_settings_are_checked_with_the_field_named(users, kwargs, field):
     with pytest.raises(ValidationFailed) as caught:

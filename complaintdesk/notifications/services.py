@@ -292,6 +292,9 @@ def notification_setting_save(*, user, channels: dict, sms_phone: str = "",
             errors.extend(("sms_phone", f.reason) for f in exc.fields)
     if MessageChannel.SMS in used and not phone and not errors:
         errors.append(("sms_phone", _("Give your mobile number to receive text messages.")))
+    for name, value in (("quiet_from", quiet_from), ("quiet_to", quiet_to)):
+        if value is not None and value.tzinfo is not None:
+            errors.append((name, _("Give the local time of day, without a time zone.")))
     if (quiet_from is None) != (quiet_to is None):
         errors.append(("quiet_from" if quiet_from is None else "quiet_to",
                        _("Give both ends of the quiet hours, or neither.")))

@@ -4,6 +4,7 @@ caller's language; pages answer a plain 400/413 page; never a 500. And /healthz 
 the database's own error message."""
 
 import io
+import json
 import logging
 
 import pytest
@@ -133,6 +134,30 @@ def test_api_bad_bodies_are_logged_without_a_traceback(org, client, token_for, m
     records = [r for r in caplog.records if r.name.startswith("django.security.")]
     assert records and not any(r.exc_info for r in records)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], "a refused body is not a server error"
+
+
+@pytest.mark.django_db
+def test_api_a_body_cut_short_is_a_400_not_a_server_error(org, token_for, make_ticket, caplog):
+    """The client goes away in the middle of its upload: Django raises UnreadablePostError."""
+    from django.test import RequestFactory
+    from django.urls import resolve
+
+    class CutShort(io.BytesIO):
+        def read(self, *args):
+            raise OSError("connection reset by peer")
+
+    ticket = make_ticket()
+    path = f"/api/v1/tickets/{ticket.pk}/attachments"
+    body, content_type = BODIES["too_many_files"][0]()
+    request = RequestFactory().generic("POST", path, body, content_type=content_type,
+                                       HTTP_AUTHORIZATION=f"Bearer {token_for(org['users']['dispatcher'])}")
+    request._stream = CutShort()
+    match = resolve(path)
+    with caplog.at_level(logging.WARNING):
+        r = match.func(request, **match.kwargs)
+    assert r.status_code == 400, r.content
+    assert json.loads(r.content)["error"]["code"] == "incomplete_body"
+    assert not [rec for rec in caplog.records if rec.levelno >= logging.ERROR]
 
 
 @pytest.mark.django_db

@@ -19,12 +19,15 @@ from django.core.exceptions import (
     TooManyFieldsSent,
     TooManyFilesSent,
 )
+from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 
 # Handled by both the API and the site handler. DisallowedHost and the other
 # SuspiciousOperations are included: they are the client's fault, never a 500.
-BODY_ERRORS = (SuspiciousOperation, MultiPartParserError, BadRequest)
+# UnreadablePostError (the client went away in the middle of its body) reaches only the API's
+# handlers: Django's own handling treats it as any other OSError.
+BODY_ERRORS = (SuspiciousOperation, MultiPartParserError, BadRequest, UnreadablePostError)
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,8 @@ def refusal_for(exc: Exception) -> Refusal:
                        % {"n": settings.DATA_UPLOAD_MAX_NUMBER_FILES})
     if isinstance(exc, MultiPartParserError):
         return Refusal(400, "malformed_body", _("The request body is not valid multipart form data."))
+    if isinstance(exc, UnreadablePostError):
+        return Refusal(400, "incomplete_body", _("The request body ended before it was complete."))
     return Refusal(400, "bad_request", _("The request could not be understood."))
 
 

@@ -216,3 +216,20 @@ def test_portal_filing_shows_the_code_when_the_counter_fails_after_the_commit(cl
     again = client.post("/portal/file/", data, HTTP_ACCEPT_LANGUAGE="en")
     assert again.status_code == 422 and "already sent" in again.content.decode()
     assert Ticket.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_unkeyed_twins_give_one_ticket(org):
+    """A client that times out and retries while the first request still runs: over two real
+    connections, one ticket and one refusal naming it."""
+    from complaintdesk.tickets.services.intake import DuplicateRequest, ticket_register
+    from tests.conftest import draft
+    from tests.test_concurrency import _race
+
+    agent = org["users"]["intake_agent"]
+    results = _race(*[lambda: ticket_register(actor=agent, draft=draft(), retry_guard=True)] * 2)
+    assert sorted(r[0] for r in results) == ["error", "ok"], results
+    ticket = next(r[1][0] for r in results if r[0] == "ok")
+    error = next(r[1] for r in results if r[0] == "error")
+    assert isinstance(error, DuplicateRequest) and error.extra["ticket"]["id"] == ticket.pk
+    assert Ticket.objects.count() == 1

@@ -20,7 +20,16 @@ import json
 import random
 import time
 
-from _common import DEFAULT_DB, TOKEN_FILE, busy_cores, cpu_by_process, cpu_split, median, setup_django, table
+from _common import (
+    DEFAULT_DB,
+    TOKEN_FILE,
+    busy_cores,
+    cpu_by_process,
+    cpu_split,
+    median,
+    setup_django,
+    table,
+)
 
 
 def sender(client, keyed: bool):

@@ -170,3 +170,27 @@ def test_a_key_kept_in_the_data_dir_travels_with_the_backup(org, data_dir, monke
     call_command("restore", archive)
     assert (data_dir / "secret_key").read_text() == "the-demo-key"
     assert (data_dir / "secret_key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_older_backup_is_migrated_forward(org, make_ticket, data_dir):
+    """A backup made before a migration this code has: restored, then migrated."""
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from complaintdesk.workbench.models import SavedFilter
+
+    ticket = make_ticket()
+    call_command("migrate", "workbench", "zero", verbosity=0)  # as if made before workbench 0001
+    archive = data_dir / "older.tar.gz"
+    try:
+        call_command("backup", output=archive)
+        with tarfile.open(archive) as tar:
+            assert "workbench" not in json.loads(tar.extractfile("manifest.json").read())["migrations"]
+    finally:
+        call_command("migrate", verbosity=0)
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", archive)
+    assert Ticket.objects.get().number == ticket.number
+    assert ("workbench", "0001_initial") in MigrationRecorder(connection).applied_migrations()
+    assert SavedFilter.objects.count() == 0  # its table exists again

@@ -35,7 +35,19 @@ def _committed(r, status, ticket):
         ticket.pk, ticket.number, ticket.state, ticket.version)
     assert body["url"] == f"/api/v1/tickets/{ticket.pk}" == r["Location"]
     assert "nothing was changed" not in r.content.decode()
+    ticket_schemas.CommittedOut.model_validate(body)  # the shape the OpenAPI document declares
     return body
+
+
+def test_the_openapi_document_declares_the_committed_answer():
+    from complaintdesk.config.api import api
+
+    doc = api.get_openapi_schema()
+    declared = [doc["paths"]["/api/v1/tickets"]["post"]["responses"][201],
+                doc["paths"]["/api/v1/tickets/{ticket_id}/review"]["post"]["responses"][200]]
+    for response in declared:
+        refs = [x["$ref"] for x in response["content"]["application/json"]["schema"]["anyOf"]]
+        assert refs == ["#/components/schemas/TicketDetailOut", "#/components/schemas/CommittedOut"]
 
 
 # -- the API --------------------------------------------------------------------------------

@@ -44,7 +44,7 @@ def _answer(request, ticket, status: int, *, record: bool = True) -> Status:
     return Status(status, _detail(request, ticket.pk, record=record))
 
 
-@router.post("/tickets", response={200: s.TicketDetailOut, 201: s.TicketDetailOut}, summary="Register a ticket")
+@router.post("/tickets", response={200: s.TicketAnswer, 201: s.TicketAnswer}, summary="Register a ticket")
 def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header("", alias="Idempotency-Key")):
     """Register (受理). Send an `Idempotency-Key` header so that a retry returns the first
     ticket (200) instead of creating a second (201). Without a key, the same body sent
@@ -135,73 +135,73 @@ def _act(request, ticket_id: int, fn, **kwargs) -> Status:
     return _answer(request, fn(ticket_id=ticket_id, actor=request.user, **kwargs), 200)
 
 
-@router.post("/tickets/{ticket_id}/resolve-on-spot", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/resolve-on-spot", response=s.TicketAnswer)
 def resolve_on_spot(request, ticket_id: int, payload: s.AnswerIn):
     return _act(request, ticket_id, t.ticket_resolve_on_spot, answer=payload.answer, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/review", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/review", response=s.TicketAnswer)
 def review(request, ticket_id: int, payload: s.ReviewIn):
     return _act(request, ticket_id, t.ticket_review, valid=payload.valid, reason=payload.reason,
                 answer=payload.answer, severity=payload.severity, special=payload.special,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/dispatch", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/dispatch", response=s.TicketAnswer)
 def dispatch(request, ticket_id: int, payload: s.DispatchIn):
     return _act(request, ticket_id, t.ticket_dispatch, department=payload.department,
                 assignee=payload.assignee, note=payload.note, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/acknowledge", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/acknowledge", response=s.TicketAnswer)
 def acknowledge(request, ticket_id: int, payload: s.EmptyIn):
     return _act(request, ticket_id, t.ticket_acknowledge, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/transfer", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/transfer", response=s.TicketAnswer)
 def transfer(request, ticket_id: int, payload: s.TransferIn):
     return _act(request, ticket_id, t.ticket_transfer, department=payload.department,
                 assignee=payload.assignee, reason=payload.reason, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/return", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/return", response=s.TicketAnswer)
 def return_(request, ticket_id: int, payload: s.ReasonIn):
     return _act(request, ticket_id, t.ticket_return, reason=payload.reason, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/co-handle", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/co-handle", response=s.TicketAnswer)
 def co_handle(request, ticket_id: int, payload: s.CoHandleIn):
     return _act(request, ticket_id, t.ticket_co_handle, departments=payload.departments,
                 note=payload.note, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/assist-input", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/assist-input", response=s.TicketAnswer)
 def assist_input(request, ticket_id: int, payload: s.TextIn):
     return _act(request, ticket_id, t.ticket_assist_input, text=payload.text, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/urge", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/urge", response=s.TicketAnswer)
 def urge(request, ticket_id: int, payload: s.NoteIn):
     return _act(request, ticket_id, t.ticket_urge, note=payload.note)
 
 
-@router.post("/tickets/{ticket_id}/supervise", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/supervise", response=s.TicketAnswer)
 def supervise(request, ticket_id: int, payload: s.NoteIn):
     return _act(request, ticket_id, t.ticket_supervise, note=payload.note)
 
 
-@router.post("/tickets/{ticket_id}/plan", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/plan", response=s.TicketAnswer)
 def submit_plan(request, ticket_id: int, payload: s.PlanIn):
     return _act(request, ticket_id, t.ticket_submit_plan, plan=payload.plan, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/plan-decision", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/plan-decision", response=s.TicketAnswer)
 def plan_decision(request, ticket_id: int, payload: s.DecisionIn):
     return _act(request, ticket_id, t.ticket_approve_plan, approve=payload.approve, note=payload.note,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/handle", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/handle", response=s.TicketAnswer)
 def handle(request, ticket_id: int, payload: s.HandleIn):
     return _act(request, ticket_id, t.ticket_handle, notes=payload.notes, cause=payload.cause,
                 responsible_department=payload.responsible_department,
@@ -209,61 +209,61 @@ def handle(request, ticket_id: int, payload: s.HandleIn):
                 outcome=payload.outcome, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/audit", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/audit", response=s.TicketAnswer)
 def audit(request, ticket_id: int, payload: s.DecisionIn):
     return _act(request, ticket_id, t.ticket_audit, approve=payload.approve, note=payload.note,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/reply", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/reply", response=s.TicketAnswer)
 def reply(request, ticket_id: int, payload: s.ReplyIn):
     return _act(request, ticket_id, t.ticket_reply, text=payload.text,
                 customer_accepts=payload.customer_accepts, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/callback", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/callback", response=s.TicketAnswer)
 def callback(request, ticket_id: int, payload: s.CallbackIn):
     return _act(request, ticket_id, t.ticket_callback, satisfaction=payload.satisfaction,
                 note=payload.note, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/close", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/close", response=s.TicketAnswer)
 def close(request, ticket_id: int, payload: s.ReasonIn):
     return _act(request, ticket_id, t.ticket_close, reason=payload.reason, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/archive", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/archive", response=s.TicketAnswer)
 def archive(request, ticket_id: int, payload: s.EmptyIn):
     return _act(request, ticket_id, t.ticket_archive, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/reopen", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/reopen", response=s.TicketAnswer)
 def reopen(request, ticket_id: int, payload: s.ReasonIn):
     return _act(request, ticket_id, t.ticket_reopen, reason=payload.reason, expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/request-info", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/request-info", response=s.TicketAnswer)
 def request_info(request, ticket_id: int, payload: s.QuestionIn):
     """Ask the customer for more information: the ticket waits on the customer, its clocks pause."""
     return _act(request, ticket_id, t.ticket_request_info, question=payload.question,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/info-received", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/info-received", response=s.TicketAnswer)
 def info_received(request, ticket_id: int, payload: s.InfoReceivedIn):
     """The customer answered: the clocks resume, each deadline moved by the wait."""
     return _act(request, ticket_id, t.ticket_info_received, answer=payload.answer,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/report-progress", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/report-progress", response=s.TicketAnswer)
 def report_progress(request, ticket_id: int, payload: s.TextIn):
     """The department reports progress: the progress clock starts its next period."""
     return _act(request, ticket_id, t.ticket_report_progress, text=payload.text,
                 expected_version=payload.version)
 
 
-@router.post("/tickets/{ticket_id}/agreed-time", response=s.TicketDetailOut)
+@router.post("/tickets/{ticket_id}/agreed-time", response=s.TicketAnswer)
 def set_agreed_time(request, ticket_id: int, payload: s.AgreedTimeIn):
     """Record a time agreed with the customer: the handling deadline becomes that time."""
     return _act(request, ticket_id, t.ticket_set_agreed_time, agreed_time=payload.agreed_time,

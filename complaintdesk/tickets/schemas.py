@@ -1,7 +1,7 @@
 """API shapes of tickets; output is built from rows already loaded (no queries here)."""
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -148,6 +148,25 @@ class TicketDetailOut(TicketSummary):
     attachments: list[AttachmentOut]
     allowed_actions: list[str]
     clocks: list[ClockOut]
+
+
+class CommittedOut(Schema):
+    """What a committed create or action wrote, when the ticket could not be read back
+    afterwards (sent by the error handlers, core/api_errors.py): read it at `url`."""
+
+    committed: Literal[True]
+    id: int
+    number: str
+    state: str
+    state_label: str
+    version: int
+    url: str
+    message: str
+
+
+# The answer of a create or an action: the ticket as it now is, else what was committed.
+# Left to right: the usual answer validates as TicketDetailOut at once, at the same cost.
+TicketAnswer = Annotated[TicketDetailOut | CommittedOut, Field(union_mode="left_to_right")]
 
 
 class TicketPage(Schema):

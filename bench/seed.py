@@ -806,8 +806,11 @@ def create_database(db_url: str, drop: bool = False) -> None:
 
 
 def seed(tickets: int, *, append: bool = False, events: str = "full", seed_value: int = 1,
-         span_days: int = 365, quiet: bool = False) -> dict:
-    """Seed `tickets` tickets (replacing the old ones unless append). Returns timings."""
+         span_days: int = 365, quiet: bool = False, extra=None) -> dict:
+    """Seed `tickets` tickets (replacing the old ones unless append). Returns timings.
+
+    `extra(rows)`, if given, returns more [(model, rows)] to load in the same transaction
+    after the tickets (W3: the search documents)."""
     from django.db import connection, transaction
     from django.utils import timezone
 
@@ -824,16 +827,19 @@ def seed(tickets: int, *, append: bool = False, events: str = "full", seed_value
     gc.disable()  # millions of small dicts: the cyclic collector would rescan them again and again
     try:
         rows = generate(org, tickets, base, random.Random(seed_value), timezone.now(), span_days, events)
+        more = extra(rows) if extra else []
         t2 = time.perf_counter()
         models = ticket_models()
         order = ("customer", "customerphone", "ticket", "assignment", "ticketevent")
         with transaction.atomic():
             skip_fk_triggers()
             # Appending keeps the indexes (rebuilding them would cost more than it saves).
-            tables = [] if append else [models[k]._meta.db_table for k in order]
+            tables = [] if append else [models[k]._meta.db_table for k in order] + [m._meta.db_table for m, _r in more]
             with secondary_indexes_dropped(tables):
                 for key in order:
                     copy_rows(models[key], rows[key])
+                for model, extra_rows in more:
+                    copy_rows(model, extra_rows)
     finally:
         gc.enable()
     fix_sequences()

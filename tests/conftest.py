@@ -10,11 +10,17 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, User, hash_token
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.search import segment
+from complaintdesk.search.services.dictionary import dictionary_words
 from complaintdesk.sla.services.policies import sla_config_changed
 from complaintdesk.taxonomy.models import Category, RequiredElement
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
 
 _seq = itertools.count(1)
+
+# The user dictionary is re-read by the segmenter every SEARCH_DICTIONARY_SECONDS: a query at
+# a moment no test chooses. In the tests it is read only when a test says it changed.
+segment.set_user_words_loader(dictionary_words, refresh_seconds=float("inf"))
 
 
 def pytest_report_header(config):
@@ -154,3 +160,11 @@ def _fresh_sla_config():
     sla_config_changed()
     yield
     sla_config_changed()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_user_dictionary():
+    # A test's dictionary words are rolled back with its database: none for the next test.
+    segment.set_user_words([])
+    yield
+    segment.set_user_words([])

@@ -64,3 +64,14 @@ def test_seed_takes_category_names_and_element_labels(org):
     DictionaryWord.objects.filter(word="计费账务").update(active=False)
     assert dictionary_seed() == 0  # idempotent, and a switched-off word stays off
     assert "计费账务" not in dict(dictionary_words())
+
+
+@pytest.mark.django_db
+def test_other_processes_see_an_edit_within_the_refresh_time(monkeypatch):
+    text = "订购了流量日包但没生效"
+    segment.set_user_words_loader(dictionary_words, refresh_seconds=0)  # every cut re-reads
+    try:
+        DictionaryWord.objects.create(word="流量日包")  # as if saved by another process
+        assert "流量日包" in segment.search_tokens(text)
+    finally:
+        segment.set_user_words_loader(dictionary_words, refresh_seconds=float("inf"))

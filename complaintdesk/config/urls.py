@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/", include("complaintdesk.portal.urls")),
     path("dashboard/", include("complaintdesk.reports.urls")),
     path("inbox/", include("complaintdesk.notifications.urls")),
+    path("search/", include("complaintdesk.search.urls")),
     # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
     path("", include("complaintdesk.workbench.urls")),
     path("", include("complaintdesk.web.urls")),

@@ -1,6 +1,7 @@
 from django.db import IntegrityError, transaction
 
 from complaintdesk.customers.models import Customer, CustomerPhone, Segment
+from complaintdesk.search.services.index import search_customer_renamed
 
 
 def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_unit=None) -> Customer:
@@ -24,6 +25,8 @@ def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_uni
             changed.append("org_unit")
         if changed:
             customer.save(update_fields=changed)
+            if "name" in changed:  # the earlier tickets find the customer by name too
+                search_customer_renamed(customer_id=customer.pk, name=customer.name)
         return customer
     try:
         with transaction.atomic():

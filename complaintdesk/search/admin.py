@@ -1,11 +1,34 @@
 """The user dictionary in the admin: words jieba keeps whole when it segments."""
 
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.core.errors import ValidationFailed
+from complaintdesk.search.conditions import text_condition, text_query
 from complaintdesk.search.models import DictionaryWord
 from complaintdesk.search.services.dictionary import dictionary_changed, dictionary_seed
+
+
+class FullTextSearchMixin:
+    """The admin's search box through the full-text index (words, ticket number, phone),
+    for tickets (`fulltext_column` "id") or rows with a ticket ("ticket_id", "ticket__")."""
+
+    fulltext_column = "id"
+    fulltext_prefix = ""
+
+    def get_search_results(self, request, queryset, search_term):
+        if not (search_term or "").strip():
+            return queryset, False
+        try:
+            tq = text_query(search_term)
+        except ValidationFailed as exc:
+            messages.error(request, exc.message)
+            return queryset.none(), False
+        # The admin is for administrators, who see every number in full.
+        return queryset.filter(text_condition(tq, column=self.fulltext_column, prefix=self.fulltext_prefix,
+                                              phones=Q())), False
 
 
 @admin.register(DictionaryWord)

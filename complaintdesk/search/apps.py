@@ -21,5 +21,5 @@ class SearchConfig(AppConfig):
         )
         # The worker segments tickets too: load jieba's dictionary at start, not in its first
         # job (the web process warms it in config/wsgi.py).
-        if "run_huey" in sys.argv:
+        if {"worker", "run_huey"} & set(sys.argv[1:3]):
             segment.warm()

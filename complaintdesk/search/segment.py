@@ -72,6 +72,17 @@ def set_user_words_loader(loader: Callable[[], Iterable[UserWord]] | None, *,
         _stale = True
 
 
+def set_user_words(words: Iterable[UserWord]) -> None:
+    """Apply exactly these user words now and count them as fresh (no loader call until
+    refresh_seconds have passed or user_words_changed())."""
+    global _checked_at, _stale
+    base = _base_tokenizer()
+    with _lock:
+        _apply_user_words(base, list(words))
+        _stale = False
+        _checked_at = time.monotonic()
+
+
 def user_words_changed() -> None:
     """Re-read the user dictionary on the next cut in this process (the admin calls it after a
     save; other processes see the edit within refresh_seconds)."""

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.audit.services import access_record
 from complaintdesk.audit.vocabulary import AccessKind
+from complaintdesk.search.admin import FullTextSearchMixin
 from complaintdesk.sla.calendar import chinese_calendar_year
 from complaintdesk.sla.models import (
     Calendar,
@@ -311,11 +312,12 @@ class ResolvedFilter(admin.SimpleListFilter):
 
 
 @admin.register(LedgerEntry)
-class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class LedgerEntryAdmin(FullTextSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+    fulltext_column, fulltext_prefix = "ticket_id", "ticket__"
     list_display = ("ticket", "clock_type", "level", "org_unit", "department", "opened_at", "resolved_at")
     list_filter = (ResolvedFilter, "level")
     list_select_related = LIST_RELATED
-    search_fields = ("=ticket__number", "ticket__title", "summary")
+    search_fields = ("=ticket__number",)  # the box searches the full-text index
     ordering = ("-id",)
     show_full_result_count = False
     raw_id_fields = ("ticket", "clock", "department", "org_unit")
@@ -349,7 +351,8 @@ class LedgerEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseDossier)
-class CaseDossierAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseDossierAdmin(FullTextSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
+    fulltext_column, fulltext_prefix = "ticket_id", "ticket__"
     list_display = ("ticket", "ledger_entry", "opened_at")
     list_select_related = ("ticket", "ledger_entry")
     search_fields = ("=ticket__number",)

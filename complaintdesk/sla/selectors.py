@@ -19,8 +19,10 @@ from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.search.conditions import text_condition, text_query
 from complaintdesk.sla.models import LedgerEntry, TicketClock
 from complaintdesk.sla.vocabulary import ClockType
+from complaintdesk.tickets.facts import full_phones_q
 from complaintdesk.tickets.models import Ticket
 
 LIST_RELATED = ("ticket", "clock", "department", "org_unit")
@@ -51,7 +53,7 @@ def visible_ledger(viewer) -> QuerySet:
 
 @dataclass
 class LedgerFilters:
-    q: str = ""  # a ticket number (exact), or words of the title / summary
+    q: str = ""  # words (full-text index), a ticket number from its start, a phone number
     org_unit: str = ""  # code; the whole subtree matches
     department: str = ""  # code
     date_from: dt.datetime | None = None  # entered at or after
@@ -78,11 +80,13 @@ def _bounded(value, field: str):
 def _filtered(viewer, f: LedgerFilters) -> QuerySet:
     entries = visible_ledger(viewer)
     date_from, date_to = _bounded(f.date_from, "date_from"), _bounded(f.date_to, "date_to")
-    q = (f.q or "").strip()
-    if "\x00" in q:
-        raise ValidationFailed.on("q", _("Remove the NUL character."))
-    if q:
-        entries = entries.filter(Q(ticket__number=q) | Q(ticket__title__icontains=q) | Q(summary__icontains=q))
+    if (f.q or "").strip():
+        # The full-text index of the entry's ticket (its text, ledger summaries and dossiers),
+        # or its number or the customer's phone (search/selectors.py).
+        # By phone only for viewers who see every number in scope in full (masking).
+        phones = Q() if full_phones_q(viewer) == Q() else None
+        entries = entries.filter(text_condition(text_query(f.q), column="ticket_id", prefix="ticket__",
+                                                phones=phones))
     if f.org_unit:
         unit = OrgUnit.objects.filter(code=f.org_unit).first()
         if unit is None:

@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import flatten_fieldsets
 from django.utils.translation import gettext_lazy as _
 
+from complaintdesk.search.admin import FullTextSearchMixin
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
 
 
@@ -60,14 +61,14 @@ class AttachmentInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Ticket)
-class TicketAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TicketAdmin(FullTextSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = (
         "number", "kind", "state", "category", "channel", "severity", "org_unit",
         "lead_department", "created_at",
     )
     list_filter = ("state", "kind", "channel", "severity")
     list_select_related = ("category", "org_unit", "lead_department")
-    search_fields = ("number", "title", "contact_phone")
+    search_fields = ("number",)  # the box searches the full-text index (FullTextSearchMixin)
     ordering = ("-id",)
     show_full_result_count = False
     date_hierarchy = None  # a date drill-down scans the whole table

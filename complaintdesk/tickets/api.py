@@ -5,7 +5,7 @@ import datetime as dt
 from django.conf import settings
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
-from ninja import File, Header, Query, Router, Status
+from ninja import Field, File, Header, Query, Router, Status
 from ninja.files import UploadedFile
 
 from complaintdesk.audit.services import access_record
@@ -74,13 +74,15 @@ class ListQuery(InputSchema):
     registered_to: dt.datetime | None = None
     open: bool | None = None
     sla: str = ""
+    q: str = Field("", description="Search text: words (Chinese is segmented; ranked, best match first), "
+                   "a ticket number from its start, or a phone number in any common format. At most 200 characters.")
     cursor: str = ""
     limit: int = 50
 
 
 @router.get("/tickets", response=s.TicketPage, summary="List tickets")
 def list_tickets(request, filters: Query[ListQuery]):
-    """Newest first. `state` takes several values separated by commas; `category` and
+    """Newest first, or best match first when `q` is given. `state` takes several values separated by commas; `category` and
     `org_unit` match their whole subtree; `department` matches what it holds now; `sla` is
     `at_risk` or `overdue` (or both, comma-separated): the deadline status. Pass the
     returned `next_cursor` as `cursor` for the next page."""
@@ -92,7 +94,7 @@ def list_tickets(request, filters: Query[ListQuery]):
             category=filters.category, department=filters.department, org_unit=filters.org_unit,
             channel=filters.channel, registered_from=filters.registered_from,
             registered_to=filters.registered_to, open=filters.open,
-            sla=[x for x in filters.sla.split(",") if x] or None,
+            sla=[x for x in filters.sla.split(",") if x] or None, q=filters.q,
         ),
         cursor=filters.cursor, limit=limit,
     )

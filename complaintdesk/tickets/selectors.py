@@ -3,9 +3,9 @@ same few queries whatever its length."""
 
 import base64
 import binascii
+import dataclasses
 import datetime as dt
 import functools
-import operator
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -27,9 +27,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
-from complaintdesk.core.phones import normalize_phone
-from complaintdesk.customers.models import CustomerPhone
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.search.conditions import rank_expression, rank_window, text_condition, text_query
 from complaintdesk.sla.models import TicketClock
 from complaintdesk.sla.services.clocks import ClockView, ticket_clock_views
 from complaintdesk.sla.vocabulary import ClockState, SlaStatus
@@ -162,39 +161,11 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters, viewer=None) -> QuerySet
     return tickets
 
 
-QUERY_MAX_LENGTH = 100
-_PHONE_CHARS = frozenset("0123456789+-() ")
-
-
 def _text_match(raw: str, *, phones: Q | None = None) -> Q:
-    """A plain match (Chinese full-text search is a later issue): a ticket number from its
-    start, a phrase of the title, or a phone number (normalised, then exact on the contact
-    phone and the customer's phones; four or more digits also match inside the contact phone)."""
-    q = raw.strip()
-    if "\x00" in q:
-        raise ValidationFailed.on("q", _("Remove the NUL character."))
-    if len(q) > QUERY_MAX_LENGTH:
-        raise ValidationFailed.on("q", _("Search for at most 100 characters."))
-    if not q:
-        return Q()
-    match = Q(number__istartswith=q) | Q(title__icontains=q)
-    # `phones`: the tickets whose numbers the viewer sees in full (facts.full_phones_q).
-    if phones is not None and set(q) <= _PHONE_CHARS:
-        by_phone = []
-        digits = "".join(c for c in q if c.isdigit())
-        if len(digits) >= 4:
-            by_phone.append(Q(contact_phone__contains=digits))
-        if len(digits) >= 7:
-            try:
-                phone = normalize_phone(q, field="q")
-            except ValidationFailed:
-                phone = ""
-            if phone:
-                by_phone += [Q(contact_phone=phone), Q(
-                    customer_id__in=CustomerPhone.objects.filter(number=phone).values("customer_id"))]
-        if by_phone:
-            match |= functools.reduce(operator.or_, by_phone) & phones
-    return match
+    """The search box: words in the full-text index, a ticket number from its start or, among
+    the tickets whose numbers the viewer sees in full (`phones`, facts.full_phones_q), a phone
+    number (search/conditions.py)."""
+    return text_condition(text_query(raw), phones=phones)
 
 
 def encode_cursor(ticket_id: int) -> str:
@@ -242,10 +213,39 @@ def with_deadlines(tickets: QuerySet) -> QuerySet:
     return tickets.annotate(next_due_at=_next_due("due_at"), next_due_clock=_next_due("clock"))
 
 
-def _sorted(tickets: QuerySet, sort: str) -> tuple[QuerySet, str, bool]:
+RANK = "rank"  # best match first: the order of a list with a search text and no other order
+
+
+def _effective_sort(sort: str, filters: TicketFilters) -> str:
+    """Newest first, unless a search text is given and no other order was asked for: then the
+    best match first."""
+    if sort in ("", RANK):
+        return RANK if filters.q and text_query(filters.q).ranked else ""
+    return sort
+
+
+def _ranked_window(viewer, filters: TicketFilters, where: Q | None) -> QuerySet | None:
+    """For a very common word (search/conditions.py rank_window): the matches among the
+    newest `window` tickets registered (an id range on the primary key, not "the newest in
+    scope": the planner misjudges the scope's size and would sort all of it), each tested
+    row by row; None: rank every match."""
+    tq = text_query(filters.q)
+    window = rank_window(tq)
+    if window is None:
+        return None
+    scoped = _apply_filters(visible_tickets(viewer), dataclasses.replace(filters, q=""), viewer)
+    if where is not None:
+        scoped = scoped.filter(where)
+    oldest = Coalesce(Subquery(Ticket.objects.order_by("-id").values("id")[window - 1:window]), Value(0))
+    return scoped.filter(id__gte=oldest).filter(text_condition(tq, probe=True, phones=full_phones_q(viewer)))
+
+
+def _sorted(tickets: QuerySet, sort: str, filters: TicketFilters | None = None) -> tuple[QuerySet, str, bool]:
     """The queryset with its sort key, the key's name and whether it runs downwards."""
     if sort == "":
         return tickets, "id", True
+    if sort == RANK:
+        return tickets.annotate(search_rank=rank_expression(text_query(filters.q))), "search_rank", True
     if sort not in SORTS:
         raise ValidationFailed.on("sort", _("Choose a sort order from the list."))
     desc, name = sort.startswith("-"), sort.lstrip("-")
@@ -360,6 +360,10 @@ def _decode_keyset(cursor: str, sort: str, key: str) -> tuple[bool, object, int]
             raise ValueError
         if sort.lstrip("-") == "deadline" and parts[3] == "closed":
             value = None
+        elif key == "search_rank":
+            value = float(parts[3])
+            if value != value or value in (float("inf"), float("-inf")):
+                raise ValueError
         elif key in ("created_at", "sort_key") and sort.lstrip("-") != "severity":
             value = dt.datetime.fromisoformat(parts[3])
             if timezone.is_naive(value) or not EARLIEST <= value <= LATEST:
@@ -384,9 +388,13 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
     `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
     small tables the caller shows (one query each); `related`: the tables joined; `defer`:
     long columns the caller does not show (not read, not decoded)."""
-    tickets = _apply_filters(visible_tickets(viewer), filters, viewer)
-    if where is not None:
-        tickets = tickets.filter(where)
+    sort = _effective_sort(sort, filters)
+    tickets = _ranked_window(viewer, filters, where) if sort == RANK else None
+    if tickets is None:
+        tickets = _apply_filters(visible_tickets(viewer), filters, viewer)
+        if where is not None:
+            tickets = tickets.filter(where)
+
     def finish(qs: QuerySet) -> QuerySet:
         if defer:
             qs = qs.defer(*defer)
@@ -405,7 +413,7 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
                               need=limit + 1, finish=finish)
         prefetch_related_objects(rows, *prefetch)
     else:
-        tickets, key, desc = _sorted(tickets, sort)
+        tickets, key, desc = _sorted(tickets, sort, filters)
         key_of = functools.partial(_key_value, key=key)
         if cursor:
             backwards, value, pk = _decode_keyset(cursor, sort, key)
@@ -434,7 +442,7 @@ def ticket_rows(*, viewer, filters: TicketFilters, sort: str = "", where: Q | No
     tickets = _apply_filters(visible_tickets(viewer), filters, viewer)
     if where is not None:
         tickets = tickets.filter(where)
-    tickets, key, desc = _sorted(tickets, sort)
+    tickets, key, desc = _sorted(tickets, _effective_sort(sort, filters), filters)
     tickets = with_deadlines(tickets.defer(*defer) if defer else tickets)
     if related:
         tickets = tickets.select_related(*related)

@@ -22,6 +22,7 @@ class NavItem:
 
 _ALL_ITEMS = (
     NavItem("worklists", _("Worklists"), "workbench:home"),
+    NavItem("search", _("Search"), "search:search"),
     NavItem(
         "register", _("Register a ticket"), "workbench:register",
         frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 
 from complaintdesk.accounts.models import User
 from complaintdesk.customers.models import CustomerPhone
+from complaintdesk.search.services.index import search_ledger_changed
 from complaintdesk.sla.models import CaseDossier, LedgerEntry, TicketClock
 from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
 
@@ -74,6 +75,7 @@ def ledger_enter_breaches(*, breaches: Iterable[tuple[TicketClock, Ticket]],
         CaseDossier(ticket_id=t.pk, ledger_entry=entry_of[c.pk], opened_at=now, snapshot=snapshots[c.pk])
         for c, t in todo
     ])
+    search_ledger_changed(ticket_ids=[t.pk for _c, t in todo])
     return entries
 
 

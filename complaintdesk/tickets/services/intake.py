@@ -15,6 +15,7 @@ from complaintdesk.core.errors import Conflict, FieldError, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
 from complaintdesk.org.models import OrgUnit
+from complaintdesk.search.services.index import search_index_ticket
 from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
@@ -324,4 +325,6 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     # A special or major case is reported upward from its first step (no cost otherwise).
     notify_event(ticket=ticket, event=EventType.REGISTERED, actor=actor, payload={}, at=at,
                  event_id=event.pk)
+    # In the same transaction: the ticket is never without its search document.
+    search_index_ticket(ticket=ticket, customer_name=customer.name)
     return ticket

@@ -17,6 +17,7 @@ from complaintdesk.accounts.models import User
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES
 from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.search.services.index import search_work_changed
 from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
@@ -182,6 +183,7 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
         if (ticket.sla_status, ticket.calendar_missing) != status:
             change.fields |= {"sla_status", "calendar_missing"}
         ticket.save(update_fields=sorted(change.fields))
+        search_work_changed(ticket=ticket, fields=change.fields)  # no query unless text changed
         event = event_append(
             ticket=ticket, type=transition.event, actor=actor, at=at,
             from_state=from_state, to_state=target, payload=change.payload,

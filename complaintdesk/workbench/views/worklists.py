@@ -25,8 +25,9 @@ from complaintdesk.audit.services import access_record
 from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.search import query as search_query
 from complaintdesk.taxonomy.models import Category
-from complaintdesk.tickets.selectors import TicketFilters, ticket_list
+from complaintdesk.tickets.selectors import RANK, TicketFilters, ticket_list
 from complaintdesk.tickets.vocabulary import Channel, Kind, State
 from complaintdesk.workbench import worklists as wl
 from complaintdesk.workbench.exports import EXPORT_MAX_ROWS, worklist_export_xlsx
@@ -38,6 +39,7 @@ TABLE_TARGET = "worklist-results"
 TICKET_URL_FALLBACK = "/tickets/{id}/"
 
 SORT_CHOICES = [
+    (RANK, _("Best match first (with a search text)")),
     ("-registered", _("Registered: newest first")),
     ("registered", _("Registered: oldest first")),
     ("deadline", _("Deadline: soonest first")),
@@ -45,6 +47,11 @@ SORT_CHOICES = [
     ("-severity", _("Severity: major first")),
     ("severity", _("Severity: simple first")),
 ]
+
+
+def _sort(data: dict) -> str:
+    """The chosen order; with a search text and none chosen, the best match first."""
+    return data.get("sort") or (RANK if data.get("q") else DEFAULT_SORT)
 
 
 def _blank(choices) -> list:
@@ -61,8 +68,9 @@ class WorklistFilterForm(forms.Form):
     """The filters in the URL. Codes (category, department, org unit) are checked by the
     selector, which names the field when one is unknown."""
 
-    q = forms.CharField(label=_("Search"), required=False, max_length=100,
-                        help_text=_("Ticket number, words of the title, or a phone number."))
+    q = forms.CharField(label=_("Search"), required=False, max_length=search_query.MAX_LENGTH,
+                        help_text=_("Words of the ticket (title, description, notes, reply, customer), "
+                                    "a ticket number or a phone number."))
     state = _States(label=_("State"), required=False, choices=State.choices())
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=_blank(Kind.choices()))
     category = forms.CharField(label=_("Category"), required=False, max_length=64)
@@ -150,7 +158,8 @@ def _options(form: WorklistFilterForm) -> dict:
                   for c in Category.objects.order_by("path")]
     departments = [(d.code, d.display_name) for d in Department.objects.order_by("code")]
     org_units = [(u.code, indent(u) + u.display_name) for u in OrgUnit.objects.order_by("path")]
-    sort = chosen("sort") or {DEFAULT_SORT}
+    q = form.data.get("q", "") if hasattr(form.data, "get") else ""
+    sort = chosen("sort") or {RANK if q.strip() else DEFAULT_SORT}
     return {"options": {
         "state": _option_tags(State.choices(), chosen("state")),
         "kind": _option_tags(Kind.choices(), chosen("kind")),
@@ -205,7 +214,7 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
         data = form.cleaned_data
         try:
             page = ticket_list(viewer=request.user, filters=_filters(data), cursor=data.get("cursor") or "",
-                               limit=PAGE_SIZE, sort=data.get("sort") or DEFAULT_SORT, where=entry.condition,
+                               limit=PAGE_SIZE, sort=_sort(data), where=entry.condition,
                                deadlines=True, prefetch=wl.ROW_RELATED, related=(),
                                defer=wl.ROW_DEFERRED)
         except ValidationFailed as exc:
@@ -279,7 +288,7 @@ def worklist_export(request, key: str):
     customers: set[int] = set()
     try:
         written, capped = worklist_export_xlsx(viewer=request.user, entry=entry, filters=_filters(data),
-                                               sort=data.get("sort") or DEFAULT_SORT, out=out,
+                                               sort=_sort(data), out=out,
                                                customers=customers)
     except ValidationFailed:
         out.close()

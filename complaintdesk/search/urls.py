@@ -1,0 +1,1 @@
+from complaintdesk.search.views import app_name, urlpatterns  # noqa: F401

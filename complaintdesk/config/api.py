@@ -1,5 +1,7 @@
 from complaintdesk.accounts.auth import BearerToken, StaffSession
 from complaintdesk.core import api_errors
+from complaintdesk.customers.api import router as customers_router
+from complaintdesk.incidents.api import router as incidents_router
 from complaintdesk.notifications.api import router as notifications_router
 from complaintdesk.sla.api import router as ledger_router
 from complaintdesk.tickets.api import router as tickets_router
@@ -21,3 +23,5 @@ api_errors.install(api)
 api.add_router("/", tickets_router)
 api.add_router("/", ledger_router)
 api.add_router("/", notifications_router)
+api.add_router("/", incidents_router)
+api.add_router("/", customers_router)

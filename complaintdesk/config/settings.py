@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "complaintdesk.customers",
     "complaintdesk.taxonomy",
     "complaintdesk.tickets",
+    "complaintdesk.incidents",
     "complaintdesk.sla",
     "complaintdesk.notifications",
     "complaintdesk.demo",

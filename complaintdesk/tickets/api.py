@@ -11,6 +11,8 @@ from ninja.files import UploadedFile
 from complaintdesk.audit.services import access_record
 from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.schema import InputSchema
+from complaintdesk.incidents.schemas import incident_ref
+from complaintdesk.incidents.selectors import incident_of_ticket
 from complaintdesk.tickets import schemas as s
 from complaintdesk.tickets import selectors
 from complaintdesk.tickets.facts import sees_full_phones
@@ -29,7 +31,10 @@ def _detail(request, ticket_id: int, *, record: bool = True) -> dict:
     if record:
         access_record(actor=request.user, kind=AccessKind.TICKET_API, customer_ids=[d.ticket.customer_id],
                       ticket_id=d.ticket.pk, full_phones=full, path=request.get_full_path())
-    return s.detail(d, full_phones=full)
+    out = s.detail(d, full_phones=full)
+    # The incident the ticket belongs to (incidents/): one indexed read.
+    out["incident"] = incident_ref(incident_of_ticket(ticket_id=ticket_id))
+    return out
 
 
 READ_BACK_FAILED = _("Saved, but the ticket could not be read back just now: this is what was "

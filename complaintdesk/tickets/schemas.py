@@ -7,6 +7,7 @@ from ninja import Field, Schema
 
 from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.schema import InputSchema
+from complaintdesk.incidents.schemas import IncidentRef
 from complaintdesk.sla.vocabulary import ClockState, ClockType, SlaStatus
 from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
 
@@ -148,6 +149,7 @@ class TicketDetailOut(TicketSummary):
     attachments: list[AttachmentOut]
     allowed_actions: list[str]
     clocks: list[ClockOut]
+    incident: IncidentRef | None = Field(None, description="The incident this ticket belongs to, if any.")
 
 
 class CommittedOut(Schema):

@@ -28,6 +28,14 @@ _ALL_ITEMS = (
         frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     ),
     NavItem(
+        "incidents", _("Incidents"), "workbench:incidents",
+        frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
+    ),
+    NavItem(
+        "callbacks", _("Segment callbacks"), "workbench:callbacks",
+        frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
+    ),
+    NavItem(
         "dashboard", _("Dashboard"), "reports:dashboard",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),

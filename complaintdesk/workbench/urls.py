@@ -3,7 +3,9 @@
 Each view module owns its own url patterns, so that the three pages grow independently.
 """
 
-from complaintdesk.workbench.views import register, ticket, worklists
+from complaintdesk.workbench.views import customers, incidents, register, ticket, worklists
 
 app_name = "workbench"
-urlpatterns = [*worklists.urlpatterns, *register.urlpatterns, *ticket.urlpatterns]
+# incidents before ticket: /tickets/<id>/similar/ is not an action of ticket.urlpatterns.
+urlpatterns = [*worklists.urlpatterns, *incidents.urlpatterns, *register.urlpatterns, *ticket.urlpatterns,
+               *customers.urlpatterns]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from complaintdesk.core.errors import Conflict, FieldError, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
+from complaintdesk.incidents.services.signatures import signature_write
 from complaintdesk.org.models import OrgUnit
 from complaintdesk.search.services.index import search_index_ticket
 from complaintdesk.sla.services.clocks import clocks_on_event
@@ -327,4 +328,6 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
                  event_id=event.pk)
     # In the same transaction: the ticket is never without its search document.
     search_index_ticket(ticket=ticket, customer_name=customer.name)
+    # In the same transaction: a registered ticket is at once found by the suggestions.
+    signature_write(ticket=ticket)
     return ticket

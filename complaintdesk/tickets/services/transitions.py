@@ -505,7 +505,9 @@ def ticket_audit(*, ticket_id, actor, approve: bool, note: str = "", expected_ve
 
 
 def ticket_reply(*, ticket_id, actor, text: str, customer_accepts: bool | None = None,
-                 expected_version=None, at=None):
+                 expected_version=None, at=None, incident: str = ""):
+    """`incident`: the number of the incident whose one reply is carried to this member (kept
+    in the member's own event)."""
     text = _required_text(text, "text", _("Write what the customer was told."))
 
     def apply(c: _Change):
@@ -513,6 +515,8 @@ def ticket_reply(*, ticket_id, actor, text: str, customer_accepts: bool | None =
         if c.ticket.kind in (Kind.INQUIRY, Kind.SUGGESTION):
             c.set(resolution=Resolution.RESOLVED, closed_at=c.at)
         c.payload.update(text=text, customer_accepts=customer_accepts)
+        if incident:
+            c.payload["incident"] = incident
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.REPLY,
                        expected_version=expected_version, apply=apply, at=at)
@@ -539,13 +543,16 @@ def ticket_callback(*, ticket_id, actor, satisfaction: str, note: str = "", expe
                        payload={"satisfaction": satisfaction}, at=at)
 
 
-def ticket_close(*, ticket_id, actor, reason: str, expected_version=None, at=None):
-    """Close without a callback (the customer cannot be reached), with a reason."""
+def ticket_close(*, ticket_id, actor, reason: str, expected_version=None, at=None, incident: str = ""):
+    """Close without a callback (the customer cannot be reached), with a reason; `incident` as
+    for `ticket_reply`."""
     reason = _required_text(reason, "reason", _("Say why the ticket is closed without a callback."))
 
     def apply(c: _Change):
         c.set(resolution=Resolution.CLOSED_WITHOUT_CALLBACK, closed_at=c.at)
         c.payload["reason"] = reason
+        if incident:
+            c.payload["incident"] = incident
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.CLOSE,
                        expected_version=expected_version, apply=apply, at=at)

@@ -34,6 +34,7 @@ from complaintdesk.tickets.vocabulary import Action, Kind, State
 from complaintdesk.tickets.workflow import role_may
 from complaintdesk.workbench import forms as f
 from complaintdesk.workbench import selectors
+from complaintdesk.workbench.views import incidents as incident_views
 
 ELEMENT_PREFIX = "el_"
 log = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def _choice_label(choice: dict) -> str:
 
 
 def _context(request, form, *, kind: str, category: str, query: str, element_values: dict,
-             element_errors: dict, history=None, new_key: str = "") -> dict:
+             element_errors: dict, history=None, new_key: str = "", similar=None) -> dict:
     chosen = selectors.category_with_elements(code=category, kind=kind)
     return {
         "nav_active": "register",
@@ -81,6 +82,7 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
         "element_errors": element_errors,
         "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "new_key": new_key,
+        "similar": similar,
     }
 
 
@@ -169,7 +171,8 @@ def register(request):
     return render(request, "workbench/register.html", _context(
         request, form, kind=kind, category=category, query=query,
         element_values=element_values, element_errors=element_errors,
-        history=_history(request, request.POST.get("phone", "")), new_key=new_key), status=422)
+        history=_history(request, request.POST.get("phone", "")), new_key=new_key,
+        similar=incident_views.similar_rows(request)), status=422)
 
 
 def _registered(request, ticket, created: bool, uploads):

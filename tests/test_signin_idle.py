@@ -92,3 +92,31 @@ def test_the_portal_has_no_sign_in_and_no_timeout(client, db, clock):
     assert client.get("/portal/").status_code == 200
     clock.shift(dt.timedelta(hours=2))
     assert client.get("/portal/").status_code == 200
+
+
+def test_the_create_path_makes_no_query_more_for_the_sign_in_hardening(org, api, settings):
+    # POST /api/v1/tickets with a bearer token: the OTP, idle-timeout and axes middlewares see
+    # a request without a session and must not touch the database (bench/signin_overhead.py
+    # measures their time).
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.test_api_flow import CREATE
+
+    agent = api(org["users"]["intake_agent"])
+    serial = iter(range(100))
+
+    def queries() -> int:
+        # A new title each time: the same ticket twice within 10 minutes is refused as a repeat.
+        ticket = {**CREATE, "title": f"话费多扣 {next(serial)}"}
+        with CaptureQueriesContext(connection) as ctx:
+            response = agent.post("/tickets", ticket)
+            assert response.status_code == 201, response.content
+        return len(ctx.captured_queries)
+
+    queries()  # warm-up: first-use caches (policies, calendars)
+    hardened = queries()
+    ours = {"django_otp.middleware.OTPMiddleware", "complaintdesk.web.middleware.IdleSessionTimeout",
+            "axes.middleware.AxesMiddleware"}
+    settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m not in ours]
+    assert queries() == hardened

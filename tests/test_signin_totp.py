@@ -182,7 +182,7 @@ def test_a_signed_in_non_admin_on_the_admin_sign_in_is_told_why(client, users):
     client.force_login(users["handler"])
     page = client.get("/admin/login/?next=/admin/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
-    assert "may not use the administration" in page.content.decode()
+    assert "may not open the administration yet" in page.content.decode()
 
 
 def test_removing_the_code_needs_a_current_code(client, users, clock):

@@ -70,6 +70,7 @@ def test_enrolment_shows_a_server_made_qr_code_and_needs_a_right_code(client, us
     svg = re.search(r"<svg.*?</svg>", html, re.S).group(0)
     assert "<path" in svg and "http" not in svg.replace("http://www.w3.org", "")  # no outside image
     secret = _secret(html)
+    assert not TOTPDevice.objects.exists()  # showing the page writes nothing (no change on GET)
     # Reloading keeps the same secret (what the app scanned stays valid).
     assert _secret(client.get(reverse("web:totp_enrol")).content.decode()) == secret
     wrong = client.post(reverse("web:totp_enrol"), {"code": _wrong(rfc6238(secret, clock.now()))}, HTTP_ACCEPT_LANGUAGE="en")

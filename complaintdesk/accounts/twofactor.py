@@ -1,7 +1,8 @@
 """Sign-in codes (TOTP, RFC 6238) for staff, on django-otp's TOTPDevice.
 
 A staff member may enrol (an authenticator app scans a QR code made here, by segno, as SVG:
-nothing leaves the server); an administrator can require it for a role (RoleTotpRequirement)
+nothing leaves the server; the secret waits in the session until a first right code saves the
+device, so showing the page writes nothing); an administrator can require it for a role (RoleTotpRequirement)
 or an account (User.totp_required). Whoever has a confirmed device is asked for the code at
 every sign-in; whoever must have one and has none enrols during sign-in. Codes are checked by
 django-otp under a row lock (a code works once) with its growing delay after wrong codes.
@@ -9,6 +10,7 @@ django-otp under a row lock (a code works once) with its growing delay after wro
 
 import base64
 import enum
+import time
 from dataclasses import dataclass
 
 import django_otp
@@ -16,7 +18,8 @@ import segno
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from complaintdesk.accounts.models import RoleTotpRequirement, User
 
@@ -43,13 +46,15 @@ def totp_required(user: User) -> bool:
     return user.totp_required or RoleTotpRequirement.objects.filter(role=user.role).exists()
 
 
-def totp_enrolment_start(*, user: User) -> TOTPDevice:
-    """The device being enrolled: kept (same secret) until confirmed, so that reloading the
-    page does not invalidate what the app already scanned."""
-    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
-    return device
+def totp_enrolment_device(*, user: User, key: str) -> TOTPDevice:
+    """The device being enrolled, not saved: its secret is kept in the session until a first
+    right code confirms it (showing the page changes nothing; reloading it keeps the secret
+    the app already scanned)."""
+    return TOTPDevice(user=user, key=key, name="authenticator", confirmed=True)
+
+
+def totp_new_key() -> str:
+    return default_key()
 
 
 def totp_code_check(*, user: User, device: TOTPDevice, code: str) -> CodeVerdict:
@@ -65,14 +70,21 @@ def totp_code_check(*, user: User, device: TOTPDevice, code: str) -> CodeVerdict
 
 
 def totp_enrolment_confirm(*, user: User, device: TOTPDevice, code: str) -> CodeVerdict:
-    """The first right code confirms the device; any other device of the user goes."""
-    verdict = totp_code_check(user=user, device=device, code=code)
-    if verdict.result is CodeCheck.OK:
-        with transaction.atomic():
-            TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
-            TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
-        verdict.device.confirmed = True
-    return verdict
+    """The first right code saves the device (unsaved until now); any other device of the
+    user goes. A wrong code changes nothing (the sign-in step counts it with axes)."""
+    code = "".join(code.split())
+    if not code.isdigit() or len(code) != device.digits:
+        return CodeVerdict(CodeCheck.WRONG)
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(code), device.tolerance):
+        return CodeVerdict(CodeCheck.WRONG)
+    device.last_t = totp.t()  # this code is used: it will not work again
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).first()  # one enrolment at a time
+        TOTPDevice.objects.filter(user=user).delete()
+        device.save()
+    return CodeVerdict(CodeCheck.OK, device)
 
 
 def totp_remove(*, user: User) -> int:

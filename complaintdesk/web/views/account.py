@@ -18,12 +18,13 @@ from complaintdesk.accounts.twofactor import (
     totp_code_check,
     totp_device,
     totp_enrolment_confirm,
-    totp_enrolment_start,
+    totp_enrolment_device,
     totp_qr_svg,
     totp_remove,
     totp_required,
     totp_secret,
 )
+from complaintdesk.web.views.signin import ENROLMENT_KEY, enrolment_key
 
 
 @require_GET
@@ -49,11 +50,12 @@ def totp_enrol(request):
     user = request.user
     if totp_device(user) is not None:
         return redirect("web:account")
-    device = totp_enrolment_start(user=user)
+    device = totp_enrolment_device(user=user, key=enrolment_key(request))
     error = ""
     if request.method == "POST":
         verdict = totp_enrolment_confirm(user=user, device=device, code=request.POST.get("code", ""))
         if verdict.result is CodeCheck.OK:
+            request.session.pop(ENROLMENT_KEY, None)
             django_otp.login(request, verdict.device)  # this session has just shown a code
             messages.success(request, _("The sign-in code is set up: from now on, sign-in asks for it."))
             return redirect("web:account")

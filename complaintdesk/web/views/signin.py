@@ -30,7 +30,8 @@ from complaintdesk.accounts.twofactor import (
     totp_code_check,
     totp_device,
     totp_enrolment_confirm,
-    totp_enrolment_start,
+    totp_enrolment_device,
+    totp_new_key,
     totp_qr_svg,
     totp_required,
     totp_secret,
@@ -38,6 +39,15 @@ from complaintdesk.accounts.twofactor import (
 
 PENDING = "signin_pending"
 PENDING_SECONDS = 300  # the code must follow the password within five minutes
+ENROLMENT_KEY = "totp_enrolment_key"  # the secret being enrolled, until a code confirms it
+
+
+def enrolment_key(request) -> str:
+    """The secret shown for enrolment, kept in the session so that reloading shows the same."""
+    key = request.session.get(ENROLMENT_KEY)
+    if not key:
+        key = request.session[ENROLMENT_KEY] = totp_new_key()
+    return key
 
 
 class SignInView(auth_views.LoginView):
@@ -91,7 +101,7 @@ def signin_code(request):
     device = totp_device(user)
     enrolling = device is None
     if enrolling:
-        device = totp_enrolment_start(user=user)
+        device = totp_enrolment_device(user=user, key=enrolment_key(request))
     error = ""
     if request.method == "POST":
         code = request.POST.get("code", "")
@@ -99,6 +109,7 @@ def signin_code(request):
         verdict = check(user=user, device=device, code=code)
         if verdict.result is CodeCheck.OK:
             del request.session[PENDING]
+            request.session.pop(ENROLMENT_KEY, None)
             auth_login(request, user, backend=pending["backend"])
             django_otp.login(request, verdict.device)
             return redirect(pending["next"])

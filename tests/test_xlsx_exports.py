@@ -89,6 +89,22 @@ def test_every_string_is_written_as_text():
     assert ws["A1"].font.bold and not ws["A1"].quotePrefix
 
 
+def test_hostile_cells_among_plain_ones_in_one_row():
+    # openpyxl reuses one cell object along a row; a forced string cell must not leak its type
+    # or style into the plain values after it, nor take theirs.
+    values = ["#N/A", "plain", "=1+1", 5, "-x", None, "more", "#REF!", dt.date(2026, 1, 2)]
+    sheet = XlsxSheet("t")
+    sheet.row(values)
+    sheet.row(["=A1", 7])
+    out = io.BytesIO()
+    sheet.save(out)
+    rows = assert_no_formula(out.getvalue())
+    assert rows[0] == values[:-1] + [dt.datetime(2026, 1, 2)] and rows[1][:2] == ["=A1", 7]
+    ws = workbook_of(out.getvalue()).active
+    assert [c.quotePrefix for c in ws[1]] == [False, False, True, False, True, False, False, False, False]
+    assert [c.data_type for c in ws[1]] == ["s", "s", "s", "n", "s", "n", "s", "s", "d"]
+
+
 def test_numbers_and_dates_keep_their_type_and_odd_text_is_made_safe():
     aware = dt.datetime(2026, 12, 4, 2, 30, tzinfo=dt.UTC)
     sheet = XlsxSheet("a/b[c]:d*e?f\\g with a very long name indeed")

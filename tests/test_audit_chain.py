@@ -230,3 +230,32 @@ def test_the_migration_chains_existing_events_in_batches(db, make_ticket, users,
     assert {e.pk: (e.seq, e.hash) for e in TicketEvent.objects.all()} == expected
     assert len(expected) == 13 and len(tickets) == 3
     assert list(chain_breaks()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_chain_key_kept_in_the_data_dir_travels_with_the_backup(org, make_ticket, users, tmp_path,
+                                                                    settings, monkeypatch):
+    """A restore on a new machine (which made its own key on first start) still verifies."""
+    import tarfile
+
+    from complaintdesk.audit.chain import KEY_FILE_NAME, chain_key_forget
+
+    settings.DATA_DIR, settings.MEDIA_ROOT = tmp_path, tmp_path / "media"
+    monkeypatch.delenv("AUDIT_CHAIN_KEY", raising=False)
+    settings.AUDIT_CHAIN_KEY = ""
+    chain_key_forget()
+    ticket = _worked(make_ticket, users)
+    assert (tmp_path / KEY_FILE_NAME).stat().st_mode & 0o077 == 0
+    old_key = (tmp_path / KEY_FILE_NAME).read_text()
+    archive = tmp_path / "backup.tar.gz"
+    call_command("backup", output=archive)
+    with tarfile.open(archive) as tar:
+        assert tar.extractfile(KEY_FILE_NAME).read().decode() == old_key
+    (tmp_path / KEY_FILE_NAME).write_text("a key the new machine made")
+    chain_key_forget()
+    call_command("flush", interactive=False, verbosity=0)
+    call_command("restore", archive)
+    assert (tmp_path / KEY_FILE_NAME).read_text() == old_key
+    assert TicketEvent.objects.filter(ticket_id=ticket.pk).count() == 6
+    assert list(chain_breaks()) == []
+    chain_key_forget()

@@ -52,6 +52,21 @@ def chain_key() -> bytes:
 _KEPT: dict[Path, bytes] = {}
 
 
+def chain_key_file() -> Path | None:
+    """The data-dir file the key is kept in, or None when it comes from the environment (then
+    it is not part of a backup: the environment is the place for secrets)."""
+    from django.conf import settings
+
+    if getattr(settings, "AUDIT_CHAIN_KEY", "") or os.environ.get("AUDIT_CHAIN_KEY", ""):
+        return None
+    return Path(settings.DATA_DIR) / KEY_FILE_NAME
+
+
+def chain_key_forget() -> None:
+    """Read the kept key afresh next time (a restore put another one in place)."""
+    _KEPT.clear()
+
+
 def _kept_key(path: Path) -> bytes:
     try:
         return path.read_text().strip().encode()

@@ -5,6 +5,7 @@ are hashed with, under a manifest (versions, migration state, SHA-256 of every m
       database.sqlite3 | database.pgdump   (services/databases.py)
       media/...                            every file under MEDIA_ROOT (the attachments)
       secret_key                           only when the key is the one kept in the data dir
+      audit_chain_key                      the same for the key of the events' hash chain
       manifest.json                        written last, read first
 
 The database is copied first, then the files: attachments are written before their row
@@ -42,6 +43,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from complaintdesk.audit.chain import KEY_FILE_NAME, chain_key_file, chain_key_forget
 from complaintdesk.backups.services import databases
 from complaintdesk.tickets.models import Attachment
 
@@ -49,6 +51,7 @@ FORMAT = "complaintdesk-backup"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 SECRET_MEMBER = "secret_key"  # noqa: S105 - the name of the key file, not a key
+CHAIN_KEY_MEMBER = KEY_FILE_NAME  # the ticket events' hash-chain key (audit/chain.py), same rule
 MEDIA_PREFIX = "media/"
 CHUNK = 1024 * 1024
 
@@ -144,6 +147,9 @@ def backup_create(*, output: Path) -> Report:
                     _add(tar, path, MEDIA_PREFIX + path.relative_to(media).as_posix(), files)
             if not from_environment and _key_file().is_file():
                 _add(tar, _key_file(), SECRET_MEMBER, files)
+            chain_file = chain_key_file()  # the events' hash-chain key, when kept in the data dir
+            if chain_file is not None and chain_file.is_file():
+                _add(tar, chain_file, CHAIN_KEY_MEMBER, files)
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
@@ -337,6 +343,14 @@ def backup_restore(*, archive: Path, force: bool = False, other_secret: bool = F
                 out.write(backup_key)
             if backup_key != settings.SECRET_KEY:
                 report.notes.append(f"The secret key was restored to {key_file}: restart the app and its workers.")
+        chain_file = chain_key_file()
+        if CHAIN_KEY_MEMBER in manifest.get("files", {}) and chain_file is not None:
+            kept = (work / CHAIN_KEY_MEMBER).read_text().strip()
+            fd = os.open(chain_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(kept)
+            chain_key_forget()
         report.missing = _missing_files(media)
     return report
 

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "complaintdesk.search",
     "complaintdesk.backups",
     "complaintdesk.audit",
+    "complaintdesk.answers",
     "django_htmx",
     "csp",
     "django_otp",

@@ -29,6 +29,7 @@ from django.utils import timezone
 from complaintdesk.accounts.models import User
 from complaintdesk.demo import catalogue as cat
 from complaintdesk.demo import policies as deadlines
+from complaintdesk.demo.answers import load_answers
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.models import Calendar, ClockRule, Policy, TicketClock
 from complaintdesk.sla.services.policies import sla_config_changed
@@ -980,10 +981,12 @@ def load_demo(*, tickets: int = 2000, out, seed: int = DEMO_SEED) -> Counter:
     with transaction.atomic():
         org = load_organisation()
         calendars, policies = load_deadlines(org)
+        templates, articles = load_answers()
         out.write(
             f"  {len(org.units)} org units, {len(org.departments)} departments, "
             f"{len(org.users)} staff accounts, {Category.objects.count()} categories, "
-            f"{calendars} working calendars, {policies} deadline policies\n"
+            f"{calendars} working calendars, {policies} deadline policies, "
+            f"{templates} reply templates, {articles} library answers\n"
         )
         out.write(f"Generating {tickets} tickets over the last six months (through the services)…\n")
         out.flush()

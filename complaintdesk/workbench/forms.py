@@ -60,6 +60,7 @@ def field_views(form: forms.Form) -> list[dict]:
             "name": bound.html_name, "id": bound.auto_id, "label": bound.label,
             "required": bound.field.required, "errors": bound.errors, "help": bound.help_text,
             "kind": kind, "attrs": widget.attrs, "value": "", "checked": False, "choices": [],
+            "template_purpose": getattr(form, "template_fields", {}).get(bound.name, ""),
         }
         if kind in ("select", "radioselect", "checkboxselectmultiple"):
             current = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
@@ -143,6 +144,8 @@ class ActionForm(forms.Form):
     """Every action form carries the ticket version the page was rendered with."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)
+    # Text fields that reply templates can fill (field name → TemplatePurpose value).
+    template_fields: dict[str, str] = {}
 
     def __init__(self, *args, departments=(), ticket=None, owning_department=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,6 +163,7 @@ class EmptyForm(ActionForm):
 
 
 class AnswerForm(ActionForm):
+    template_fields = {"answer": "reply"}
     answer = forms.CharField(label=_("Explanation given to the customer"), max_length=TEXT_MAX,
                              widget=_textarea())
 
@@ -177,6 +181,7 @@ class ReviewValidForm(ActionForm):
 
 
 class ReviewInvalidForm(ActionForm):
+    template_fields = {"answer": "invalid_answer"}
     reason = forms.CharField(label=_("Why the complaint is not valid"), max_length=TEXT_MAX,
                              widget=_textarea(2))
     answer = forms.CharField(label=_("Polite answer given to the customer"), max_length=TEXT_MAX,
@@ -270,6 +275,7 @@ class HandleForm(ActionForm):
 
 
 class ReplyForm(ActionForm):
+    template_fields = {"text": "reply"}
     text = forms.CharField(label=_("What the customer was told"), max_length=TEXT_MAX,
                            widget=_textarea())
     customer_accepts = forms.NullBooleanField(
@@ -280,6 +286,7 @@ class ReplyForm(ActionForm):
 
 
 class CallbackForm(ActionForm):
+    template_fields = {"note": "callback_script"}
     satisfaction = forms.ChoiceField(label=_("Satisfaction"), choices=(),
                                      widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))

@@ -22,9 +22,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from complaintdesk.accounts.roles import Role
+from complaintdesk.answers.services import answer_use_record
 from complaintdesk.audit.services import access_record
 from complaintdesk.audit.vocabulary import AccessKind
-from complaintdesk.core.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone, normalize_phone
 from complaintdesk.taxonomy.models import ElementType
@@ -83,6 +84,7 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
         "attachment_max_mb": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024),
         "new_key": new_key,
         "similar": similar,
+        "answer_article": (request.POST.get("answer_article") or "")[:20] if request.method == "POST" else "",
     }
 
 
@@ -166,6 +168,8 @@ def register(request):
             except (Conflict, Forbidden) as exc:
                 form.add_error("resolve_on_spot", str(exc.message))
             else:
+                if created and answer:
+                    _record_answer(request, ticket)
                 return _registered(request, ticket, created, uploads)
 
     return render(request, "workbench/register.html", _context(
@@ -173,6 +177,20 @@ def register(request):
         element_values=element_values, element_errors=element_errors,
         history=_history(request, request.POST.get("phone", "")), new_key=new_key,
         similar=incident_views.similar_rows(request)), status=422)
+
+
+def _record_answer(request, ticket) -> None:
+    """The library answer the agent chose for the explanation, if any, is recorded on the
+    ticket (after the registration committed: a stale or removed entry is not a reason to
+    lose the ticket, it is only not recorded)."""
+    raw = (request.POST.get("answer_article") or "").strip()
+    if not raw.isdigit():
+        return
+    try:
+        answer_use_record(ticket_id=ticket.pk, article_id=int(raw), actor=request.user)
+    except NotFound:
+        messages.warning(request, gettext("The answer chosen from the library no longer exists; "
+                                          "it was not recorded on the ticket."))
 
 
 def _registered(request, ticket, created: bool, uploads):

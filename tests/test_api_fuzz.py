@@ -4,9 +4,9 @@ a 500, its status is one the document declares for that operation, and its body 
 declared schema (the error shape for every error).
 
 Each case is serialised by schemathesis exactly as it would go over the wire (JSON, multipart
-with its boundary, query, headers) and sent through Django's test client, so it runs inside the
-test's transaction on SQLite and PostgreSQL alike. FUZZ_EXAMPLES sets the examples per
-operation (default 25: about a minute per database on a quiet machine)."""
+with its boundary, query, headers) and sent through Django's test client, as one of four staff
+roles in turn, inside the test's transaction on SQLite and PostgreSQL alike. FUZZ_EXAMPLES sets
+the examples per operation (default 25: about 40 s of CPU per database)."""
 
 import os
 from urllib.parse import urlsplit
@@ -35,13 +35,17 @@ OWN_HEADERS = {"authorization", "content-type", "content-length", "cookie", "hos
 @pytest.fixture
 def caller(org, client, token_for, make_ticket):
     ticket = make_ticket()
-    token = token_for(org["users"]["supervisor"])
+    # Cases take turns among roles that see the ticket, so the role and scope refusals and
+    # each role's own paths through the services are exercised too.
+    tokens = [token_for(org["users"][role]) for role in ("supervisor", "dispatcher", "intake_agent", "dept_head")]
     calls = iter(range(10**9))
 
     def call(case):
+        n = next(calls)
+        token = tokens[n % len(tokens)]
         # Every other case aims at the existing ticket, so actions reach the services
         # (state and role checks, validation) instead of stopping at "not found".
-        if "ticket_id" in (case.path_parameters or {}) and next(calls) % 2:
+        if "ticket_id" in (case.path_parameters or {}) and n % 2:
             case.path_parameters["ticket_id"] = ticket.pk
         kwargs = case.as_transport_kwargs(base_url="http://testserver",
                                           headers={"Authorization": f"Bearer {token}", "Accept-Language": "en"})

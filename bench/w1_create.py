@@ -102,6 +102,8 @@ def body_templates(rng: random.Random) -> list[str]:
                 "elements": {e.key: element_value(e.key, e.type, e.choices, rng)
                              for e in elements if e.required or rng.random() < 0.5},
             }
+            if body["channel"] == "regulator_transfer":
+                body["source_tier"] = "12300"  # a transfer names its regulator (issue 9 §2)
             bodies.append(json.dumps(body, ensure_ascii=False))
     rng.shuffle(bodies)
     return bodies

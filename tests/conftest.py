@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, User, hash_token
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.screening.services.rules import screening_rules_changed
 from complaintdesk.search import segment
 from complaintdesk.search.services.dictionary import dictionary_words
 from complaintdesk.sla.services.policies import sla_config_changed
@@ -158,8 +159,10 @@ def _fresh_sla_config():
     # Calendars and policies are cached per process (sla/services/calendars.py): each test
     # starts from its own rows, not from those of a test that was rolled back.
     sla_config_changed()
+    screening_rules_changed()  # the screening rules are cached the same way
     yield
     sla_config_changed()
+    screening_rules_changed()
 
 
 @pytest.fixture(autouse=True)

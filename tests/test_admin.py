@@ -1,4 +1,5 @@
-"""The Django admin: configuration is editable, tickets are inspection-only."""
+"""The Django admin: configuration is editable, tickets are inspection-only (but for their
+source tier, corrected through the service)."""
 
 import re
 
@@ -161,10 +162,11 @@ def test_tickets_and_events_are_read_only(admin_client, world):
     assert page.status_code == 200
     html = page.content.decode()
     assert "T000000" in html and "Bill wrong 0" in html
-    assert 'name="title"' not in html and 'name="_save"' not in html
-
+    # Only the source (issue 9 §2) is edited here, through the service; the rest is read-only.
+    assert 'name="title"' not in html and 'name="source_tier"' in html
+    assert admin_client.post(_url(Ticket, "change", ticket.pk), {"title": "x"}).status_code == 200  # refused
+    assert admin_client.post(_url(TicketEvent, "change", event.pk), {}).status_code == 403
     for model, obj in ((Ticket, ticket), (TicketEvent, event)):
-        assert admin_client.post(_url(model, "change", obj.pk), {}).status_code == 403
         assert admin_client.post(_url(model, "delete", obj.pk), {"post": "yes"}).status_code == 403
     assert Ticket.objects.filter(title="Bill wrong 0").exists()
     assert TicketEvent.objects.filter(pk=event.pk).exists()

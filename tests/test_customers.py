@@ -102,7 +102,7 @@ def test_customer_page_is_scoped(make_ticket, users):
 
 def test_over_the_head_counts(make_ticket, users):
     make_ticket()
-    above = make_ticket(channel="regulator_transfer")
+    above = make_ticket(channel="regulator_transfer", source_tier="12315")
     page = customer_page(viewer=users["dispatcher"], customer_id=above.customer_id)
     assert page.repeat_count == 1 and page.over_the_head_count == 1 and page.over_the_head_ids == {above.pk}
 

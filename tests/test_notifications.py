@@ -226,6 +226,7 @@ def test_every_template_renders_in_both_languages():
     samples = {
         "text": "T20261123001", "int": 2, "datetime": "2026-11-23T01:30:00+00:00",
         "duration": 5400, "clock": "handle", "target": "supervisor", "event": "urged",
+        "tier": "12315",
     }
     for key, spec in templates.TEMPLATES.items():
         context = {name: samples[kind] for name, kind in spec.fields.items()}

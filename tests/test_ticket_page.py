@@ -147,7 +147,18 @@ def _awaiting_approval(users, ticket):
     t.ticket_submit_plan(ticket_id=ticket.pk, actor=users["handler"], plan="退还58元")
 
 
+def _linked_repeat(users, ticket):
+    from complaintdesk.tickets.models import Ticket
+    from complaintdesk.tickets.services.intake import ticket_register
+    from tests.conftest import draft
+
+    first, _ = ticket_register(actor=users["intake_agent"], draft=draft(phone="13900139000"))
+    Ticket.objects.filter(pk=ticket.pk).update(repeat_of=first)
+
+
 REFUND = {"category": "billing-refund", "elements": {"account_phone": "13800138000"}}
+SPECIAL = {"description": "再不退费我就找记者曝光。"}
+HISTORY = ["earlier_tickets", "people_involved", "contact_history", "commitments"]
 
 # slug, setup (a state or a function), ticket overrides, who, form data, event expected, state after
 CASES = [
@@ -177,6 +188,10 @@ CASES = [
     ("info-received", _waiting, {}, "intake_agent", {"answer": "客户已提供"}, "info_received", "in_progress"),
     ("report-progress", "in_progress", {}, "handler", {"text": "已联系计费系统核查"}, "progress_reported", "in_progress"),
     ("set-agreed-time", "in_progress", {}, "handler", {"agreed_time": _in_future, "note": "客户同意"}, "agreed_time_set", "in_progress"),
+    ("set-source", "registered", {}, "intake_agent", {"source_tier": "12345", "regulator_ref": "GOV-7"}, "source_set", "registered"),
+    ("unlink-repeat", _linked_repeat, {}, "dispatcher", {"reason": "家人的另一诉求"}, "repeat_unlinked", "registered"),
+    ("set-special-type", "registered", {}, "dispatcher", {"special_type": "publicity", "note": "曾向媒体反映"}, "special_type_set", "registered"),
+    ("gather-history", "in_progress", SPECIAL, "handler", {"checked": HISTORY, "people": "张三；营业员李四"}, "history_gathered", "in_progress"),
 ]
 
 

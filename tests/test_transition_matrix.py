@@ -88,6 +88,14 @@ CALLS = {
         ticket_id=i, actor=u, text="已调取详单，正在核实", expected_version=v),
     A.SET_AGREED_TIME: lambda i, u, v: t.ticket_set_agreed_time(
         ticket_id=i, actor=u, agreed_time=timezone.now() + dt.timedelta(days=2), expected_version=v),
+    A.SET_SOURCE: lambda i, u, v: t.ticket_set_source(
+        ticket_id=i, actor=u, source_tier="12345", regulator_ref="GOV-1", expected_version=v),
+    A.UNLINK_REPEAT: lambda i, u, v: t.ticket_unlink_repeat(
+        ticket_id=i, actor=u, reason="不是同一事项", expected_version=v),
+    A.SET_SPECIAL_TYPE: lambda i, u, v: t.ticket_set_special_type(
+        ticket_id=i, actor=u, special_type="publicity", expected_version=v),
+    A.GATHER_HISTORY: lambda i, u, v: t.ticket_gather_history(
+        ticket_id=i, actor=u, checked=list(t.HISTORY_CHECKLIST), people="张三", expected_version=v),
 }
 
 
@@ -130,6 +138,11 @@ def _prepare(action, ticket_id, actor, now):
     elif action == A.INFO_RECEIVED:
         # The customer's answer is recorded only while the ticket waits on them.
         Ticket.objects.filter(pk=ticket_id).update(waiting_on_customer=True)
+    elif action == A.UNLINK_REPEAT:
+        # Only a linked ticket is unlinked: link it to itself, the one ticket there is.
+        Ticket.objects.filter(pk=ticket_id).update(repeat_of_id=ticket_id)
+    elif action == A.GATHER_HISTORY:
+        Ticket.objects.filter(pk=ticket_id).update(special=True)
     elif action == A.ASSIST_INPUT and actor.department_id is not None:
         Assignment.objects.create(
             ticket_id=ticket_id, department_id=actor.department_id, role=AssignmentRole.ASSISTING,

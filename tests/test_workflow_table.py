@@ -18,6 +18,11 @@ tickets/workflow.py, NOT from workflow.TABLE:
   agreed with the customer while the handling is not done yet (up to awaiting_approval);
   the department roles report progress from in_progress until the audit (in_progress,
   awaiting_approval, awaiting_audit).
+- cross-ticket actions (issue 9, screening/), none of which changes the state: whoever talks
+  to the customer sets the source tier, in every open state (the admin too, in the admin site); they and the supervisors and
+  leaders set the special complainant type; they and the department roles record a special
+  case's history check (the department roles in the department states only); dispatcher, supervisor and leader unlink a wrong repeat, in every
+  state a path reaches but archived (also closed).
 - FULL (complaint): review → dispatch → acknowledge → handle → audit → reply → callback.
 - SHORT (inquiry): no audit, no callback; the reply closes the ticket.
 - SALES (sales lead): routed to the region's sales lead, who reports the outcome (that
@@ -226,6 +231,20 @@ EXPECTED: dict[Path, dict[State, dict[Action, tuple[frozenset, object]]]] = {
     },
 }
 
+# The cross-ticket actions, added to every state as the rules above say (a state a path never
+# reaches has no actions at all, and neither has an archived ticket).
+UNLINK_BY = frozenset({R.DISPATCHER, R.SUPERVISOR, R.LEADER})
+for _states in EXPECTED.values():
+    for _state, _cell in _states.items():
+        if not _cell:
+            continue
+        _cell[A.UNLINK_REPEAT] = (UNLINK_BY, SAME)
+        if _state not in (S.CLOSED, S.ARCHIVED):
+            _cell[A.SET_SOURCE] = (CONTACT | {R.ADMIN}, SAME)
+            _cell[A.SET_SPECIAL_TYPE] = (CONTACT | SUPERVISE_BY, SAME)
+            in_department = _state in (S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL, S.AWAITING_AUDIT)
+            _cell[A.GATHER_HISTORY] = (CONTACT | DEPT if in_department else CONTACT, SAME)
+
 KIND_OF_PATH = {P.FULL: Kind.COMPLAINT, P.SHORT: Kind.INQUIRY, P.SALES: Kind.SALES_LEAD}
 
 
@@ -360,7 +379,7 @@ def test_every_cell_matches_the_expectation(path):
 
 def test_cell_count():
     cells = list(_all_cells())
-    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 26 * 7
+    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 30 * 7
 
 
 @pytest.mark.parametrize("path", list(Path), ids=str)

@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "complaintdesk.backups",
     "complaintdesk.audit",
     "complaintdesk.answers",
+    "complaintdesk.screening",
     "django_htmx",
     "csp",
     "django_otp",

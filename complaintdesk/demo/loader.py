@@ -31,6 +31,7 @@ from complaintdesk.demo import catalogue as cat
 from complaintdesk.demo import policies as deadlines
 from complaintdesk.demo.answers import load_answers
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.screening.services.rules import special_phrases_match
 from complaintdesk.sla.models import Calendar, ClockRule, Policy, TicketClock
 from complaintdesk.sla.services.policies import sla_config_changed
 from complaintdesk.sla.services.status import ticket_sla_status_refresh
@@ -447,6 +448,7 @@ INVALID_RATE = {"complaint": 0.05, "grievance": 0.04, "fault": 0.02, "inquiry": 
 LIVE_CHANNELS = frozenset({"hotline", "counter"})
 # Arrivals through integrations: the hotline CTI, the web portal, the app, regulator transfers.
 API_CHANNELS = frozenset({"web_portal", "app", "regulator_transfer"})
+REGULATOR_TIERS = ("12315", "12300", "12345", "consumer_association", "12378")
 
 # Every state of the full path, then the other paths' endings: pinned onto the first tickets.
 PINS: tuple[tuple[str, str, dict], ...] = (
@@ -630,16 +632,21 @@ class _Generator:
         if kind in FULL_KINDS and rng.random() < 0.05:
             agreed = created + _span(rng, DAY, 5 * DAY)
         registrar = self.registrar(channel, customer.unit)
+        # A transfer names the body it came from (issue 9 §2), by turns: no random draw, so
+        # the rest of the demo stays as it was.
+        tier = REGULATOR_TIERS[index % len(REGULATOR_TIERS)] if channel == "regulator_transfer" else ""
         draft = TicketDraft(
             kind=kind, category=category, channel=channel, title=title[:200],
             description=description, phone=phone, customer_name=name,
             customer_segment=customer.segment, product=story["product"][:200],
             severity=severity, special=bool(story["special"]), org_unit=customer.unit,
-            elements=elements, first_reported_at=first_reported, agreed_time=agreed,
+            elements=elements, first_reported_at=first_reported, agreed_time=agreed, source_tier=tier,
         )
         effective_severity = severity or default or "general"
+        # The registration marks threats of media, lawsuits or regulators as special too.
+        special = draft.special or bool(special_phrases_match(draft.title, draft.description))
         approval = (any(n.requires_approval for n in cat.ancestors(category))
-                    or effective_severity == "major" or draft.special)
+                    or effective_severity == "major" or special)
         t = _Ticket(
             index=index, kind=kind, category=category, customer=customer, channel=channel,
             registrar=registrar, created_at=created, draft=draft, pin=pin, force=force,
@@ -715,7 +722,10 @@ class _Generator:
             self.add(t, _span(rng, 5 * MIN, 2 * HOUR), tx.ticket_dispatch, dispatcher, "dispatched",
                      department=department)
         else:
-            self.add(t, self.dispatch_wait(t), tx.ticket_dispatch, dispatcher, "dispatched")
+            # Named, not left to the default: a repeat complaint would go where its first
+            # ticket was handled, and the plan below has the owning department's people act.
+            self.add(t, self.dispatch_wait(t), tx.ticket_dispatch, dispatcher, "dispatched",
+                     department=department)
         round_start = len(t.steps) - 1  # the dispatch that starts the department's clocks
         if t.draft.special and not again and rng.random() < 0.6:
             self.add(t, _span(rng, 5 * MIN, 2 * HOUR), tx.ticket_supervise, self.supervisor,
@@ -877,9 +887,9 @@ class _Generator:
             return
         self.add(t, _span(rng, 10 * MIN, 6 * HOUR), tx.ticket_review, rng.choice(self.dispatchers),
                  "awaiting_dispatch", valid=True)
-        self.add(t, _span(rng, 3 * MIN, 40 * MIN), tx.ticket_dispatch, rng.choice(self.dispatchers),
-                 "dispatched")
         department = cat.owning_department_for(t.category)
+        self.add(t, _span(rng, 3 * MIN, 40 * MIN), tx.ticket_dispatch, rng.choice(self.dispatchers),
+                 "dispatched", department=department)
         handler = self.handler(department, t.customer.unit)
         self.add(t, _span(rng, 10 * MIN, 20 * HOUR), tx.ticket_acknowledge, handler, "in_progress")
         self.add(t, _span(rng, 2 * HOUR, 3 * DAY), tx.ticket_handle, handler, "awaiting_reply",

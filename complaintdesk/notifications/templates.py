@@ -10,6 +10,7 @@ written in that language:
     duration  a timedelta (stored as ISO 8601) or a number of seconds, shown as "2 h 30 min"
     clock     a ClockType value ("handle", "reply"...), shown as its label
     target    an EscalationTarget value ("supervisor", "dept_head"...), shown as its label
+    tier      a SourceTier value ("direct", "12315"...), shown as its label
     event     a ticket EventType value ("dispatched", "handled"...), shown as its label
 
 Pure Python: no ORM.
@@ -26,11 +27,11 @@ from django.utils.translation import gettext_lazy
 
 from complaintdesk.notifications.vocabulary import MessageChannel, StaffEvent
 from complaintdesk.sla.vocabulary import ClockType, EscalationTarget
-from complaintdesk.tickets.vocabulary import EventType
+from complaintdesk.tickets.vocabulary import EventType, SourceTier
 
 STAFF = frozenset({MessageChannel.IN_APP, MessageChannel.EMAIL, MessageChannel.SMS})
 CUSTOMER = frozenset({MessageChannel.SMS, MessageChannel.EMAIL})
-KINDS = frozenset({"text", "int", "datetime", "duration", "clock", "target", "event"})
+KINDS = frozenset({"text", "int", "datetime", "duration", "clock", "target", "tier", "event"})
 
 
 class RenderError(Exception):
@@ -149,6 +150,30 @@ TEMPLATES: dict[str, MessageTemplate] = {
             event=StaffEvent.ESCALATION,
         ),
         *_WORKFLOW_TEMPLATES,
+        # To the owner (first-contact responsibility) of the first ticket of a repeat chain.
+        MessageTemplate(
+            key="repeat_registered",
+            subject=gettext_lazy("Repeat complaint %(ticket_number)s on your ticket %(first_number)s"),
+            body=gettext_lazy(
+                "The customer of ticket %(first_number)s has complained again about the same "
+                "matter: ticket %(ticket_number)s (%(tier)s) is linked to it."
+            ),
+            fields={"ticket_number": "text", "first_number": "text", "tier": "tier"},
+            channels=STAFF,
+            event=StaffEvent.CASE_STEP,
+        ),
+        # To the supervisors in scope when a customer went over the company's head.
+        MessageTemplate(
+            key="over_the_head_registered",
+            subject=gettext_lazy("Over-the-head complaint %(ticket_number)s (%(tier)s)"),
+            body=gettext_lazy(
+                "Ticket %(ticket_number)s came from %(tier)s although the customer had already "
+                "complained directly (ticket %(first_number)s). It is in the complaint ledger."
+            ),
+            fields={"ticket_number": "text", "first_number": "text", "tier": "tier"},
+            channels=STAFF,
+            event=StaffEvent.CASE_STEP,
+        ),
         # To the customer once the ticket is registered.
         MessageTemplate(
             key="customer_ticket_received",
@@ -254,6 +279,8 @@ def _format(key: str, kind: str, value) -> str:
         return _label(ClockType, value)
     if kind == "target":
         return _label(EscalationTarget, value)
+    if kind == "tier":
+        return _label(SourceTier, value)
     if kind == "event":
         return _label(EventType, value)
     raise AssertionError(kind)

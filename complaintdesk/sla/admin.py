@@ -314,20 +314,20 @@ class ResolvedFilter(admin.SimpleListFilter):
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(FullTextSearchMixin, ReadOnlyMixin, admin.ModelAdmin):
     fulltext_column, fulltext_prefix = "ticket_id", "ticket__"
-    list_display = ("ticket", "clock_type", "level", "org_unit", "department", "opened_at", "resolved_at")
-    list_filter = (ResolvedFilter, "level")
+    list_display = ("ticket", "clock_type", "reason", "level", "org_unit", "department", "opened_at", "resolved_at")
+    list_filter = (ResolvedFilter, "reason", "level")
     list_select_related = LIST_RELATED
     search_fields = ("=ticket__number",)  # the box searches the full-text index
     ordering = ("-id",)
     show_full_result_count = False
     raw_id_fields = ("ticket", "clock", "department", "org_unit")
-    fields = ("ticket", "clock", "level", "org_unit", "department", "opened_at", "resolved_at",
+    fields = ("ticket", "clock", "reason", "level", "org_unit", "department", "opened_at", "resolved_at",
               "summary", "dossier_link")
     actions = ["export_xlsx"]
 
     @admin.display(description=_("clock"))
     def clock_type(self, obj):
-        return obj.clock.get_clock_display()
+        return obj.clock.get_clock_display() if obj.clock_id else "—"
 
     @admin.display(description=_("case dossier"))
     def dossier_link(self, obj):

@@ -45,8 +45,9 @@ class LedgerEntryOut(Schema):
     ticket_id: int
     ticket_number: str | None
     ticket_title: str
-    clock: str
-    clock_label: str
+    reason: str = Field(..., description="breach (a deadline was missed) or over_the_head.")
+    clock: str | None = Field(..., description="The missed clock; null for an over-the-head entry.")
+    clock_label: str | None
     due_at: dt.datetime | None
     breached_at: dt.datetime | None
     level: int
@@ -78,9 +79,11 @@ def _ref(obj) -> dict | None:
 def _entry(e) -> dict:
     return {
         "id": e.pk, "ticket_id": e.ticket_id, "ticket_number": e.ticket.number,
-        "ticket_title": e.ticket.title, "clock": e.clock.clock,
-        "clock_label": selectors.clock_label(e.clock.clock), "due_at": e.clock.due_at,
-        "breached_at": e.clock.breached_at, "level": e.level, "org_unit": _ref(e.org_unit),
+        "ticket_title": e.ticket.title, "reason": e.reason,
+        "clock": e.clock.clock if e.clock else None,
+        "clock_label": selectors.clock_label(e.clock.clock) if e.clock else None,
+        "due_at": e.clock.due_at if e.clock else None,
+        "breached_at": e.clock.breached_at if e.clock else None, "level": e.level, "org_unit": _ref(e.org_unit),
         "department": _ref(e.department), "opened_at": e.opened_at, "resolved_at": e.resolved_at,
         "summary": e.summary,
     }

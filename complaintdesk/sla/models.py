@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.i18n import pick
-from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
+from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit, LedgerReason
 from complaintdesk.tickets.vocabulary import Channel, Kind, Severity
 
 
@@ -176,7 +176,9 @@ class LedgerEntry(models.Model):
     """The complaint ledger (投诉台账): one line per escalated or unresolved case (001)."""
 
     ticket = models.ForeignKey("tickets.Ticket", verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="ledger_entries")
-    clock = models.OneToOneField(TicketClock, verbose_name=_("clock"), on_delete=models.CASCADE, related_name="ledger_entry")
+    # The breached clock; none for an entry opened for another reason (over the head).
+    clock = models.OneToOneField(TicketClock, verbose_name=_("clock"), null=True, blank=True, on_delete=models.CASCADE, related_name="ledger_entry")
+    reason = models.CharField(_("reason"), max_length=20, choices=LedgerReason.choices(), default=LedgerReason.BREACH)
     opened_at = models.DateTimeField(_("entered at"))
     level = models.PositiveSmallIntegerField(_("escalation level"), default=1)
     summary = models.TextField(_("summary"))

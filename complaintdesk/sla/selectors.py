@@ -21,7 +21,7 @@ from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.search.conditions import text_condition, text_query
 from complaintdesk.sla.models import LedgerEntry, TicketClock
-from complaintdesk.sla.vocabulary import ClockType
+from complaintdesk.sla.vocabulary import ClockType, LedgerReason
 from complaintdesk.tickets.facts import full_phones_q
 from complaintdesk.tickets.models import Ticket
 
@@ -180,9 +180,11 @@ def clock_label(value: str) -> str:
 
 def _row(e: LedgerEntry) -> list:
     clock = e.clock
+    # An entry without a clock (over the head) shows its reason where the clock would be.
+    what = clock_label(clock.clock) if clock is not None else str(LedgerReason(e.reason).label)
     return [
-        e.ticket.number or "", e.ticket.title, clock_label(clock.clock),
-        clock.due_at, clock.breached_at, e.level,
+        e.ticket.number or "", e.ticket.title, what,
+        clock.due_at if clock else None, clock.breached_at if clock else None, e.level,
         e.org_unit.display_name if e.org_unit_id else "",
         e.department.display_name if e.department_id else "",
         e.opened_at, e.resolved_at, e.summary,

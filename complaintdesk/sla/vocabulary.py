@@ -89,3 +89,15 @@ class SlaStatus(LabelledEnum):
     @classmethod
     def _labels(cls):
         return {cls.OK: _("On time"), cls.AT_RISK: _("At risk"), cls.OVERDUE: _("Overdue")}
+
+
+class LedgerReason(LabelledEnum):
+    """Why a case is in the complaint ledger: a deadline was missed, or the customer went over
+    the company's head (越级投诉, screening/services/repeats.py)."""
+
+    BREACH = "breach"
+    OVER_THE_HEAD = "over_the_head"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.BREACH: _("Deadline missed"), cls.OVER_THE_HEAD: _("Over-the-head complaint")}

@@ -15,10 +15,11 @@ from complaintdesk.incidents.schemas import incident_ref
 from complaintdesk.incidents.selectors import incident_of_ticket
 from complaintdesk.tickets import schemas as s
 from complaintdesk.tickets import selectors
-from complaintdesk.tickets.facts import sees_full_phones
+from complaintdesk.tickets.facts import in_incident_annotation, sees_full_phones
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
+from complaintdesk.tickets.vocabulary import TicketFlag
 
 router = Router(tags=["tickets"])
 
@@ -34,6 +35,8 @@ def _detail(request, ticket_id: int, *, record: bool = True) -> dict:
     out = s.detail(d, full_phones=full)
     # The incident the ticket belongs to (incidents/): one indexed read.
     out["incident"] = incident_ref(incident_of_ticket(ticket_id=ticket_id))
+    if out["incident"] is not None:
+        out["flags"] = [*out["flags"], TicketFlag.INCIDENT.value]  # the last in the vocabulary's order
     return out
 
 
@@ -62,6 +65,8 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
         contact_phone=payload.contact_phone, product=payload.product, severity=payload.severity,
         special=payload.special, org_unit=payload.org_unit, elements=payload.elements,
         first_reported_at=payload.first_reported_at, agreed_time=payload.agreed_time,
+        source_tier=payload.source_tier, regulator_ref=payload.regulator_ref,
+        regulator_due_at=payload.regulator_due_at, special_type=payload.special_type,
     )
     ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
                                       resolve_on_spot=payload.resolve_on_spot, retry_guard=True)
@@ -81,6 +86,7 @@ class ListQuery(InputSchema):
     sla: str = ""
     q: str = Field("", description="Search text: words (Chinese is segmented; ranked, best match first), "
                    "a ticket number from its start, or a phone number in any common format. At most 200 characters.")
+    flag: str = ""
     cursor: str = ""
     limit: int = 50
 
@@ -89,8 +95,9 @@ class ListQuery(InputSchema):
 def list_tickets(request, filters: Query[ListQuery]):
     """Newest first, or best match first when `q` is given. `state` takes several values separated by commas; `category` and
     `org_unit` match their whole subtree; `department` matches what it holds now; `sla` is
-    `at_risk` or `overdue` (or both, comma-separated): the deadline status. Pass the
-    returned `next_cursor` as `cursor` for the next page."""
+    `at_risk` or `overdue` (or both, comma-separated): the deadline status; `flag` is
+    `repeat`, `over_the_head`, `special` or `incident` (several, comma-separated: all must
+    hold). Pass the returned `next_cursor` as `cursor` for the next page."""
     limit = max(1, min(filters.limit, 200))
     page = selectors.ticket_list(
         viewer=request.user,
@@ -100,8 +107,9 @@ def list_tickets(request, filters: Query[ListQuery]):
             channel=filters.channel, registered_from=filters.registered_from,
             registered_to=filters.registered_to, open=filters.open,
             sla=[x for x in filters.sla.split(",") if x] or None, q=filters.q,
+            flag=[x for x in filters.flag.split(",") if x] or None,
         ),
-        cursor=filters.cursor, limit=limit,
+        cursor=filters.cursor, limit=limit, annotate={**selectors.REPEAT_NUMBER, **in_incident_annotation()},
     )
     full = {x.pk: sees_full_phones(request.user, x) for x in page.items}
     access_record(actor=request.user, kind=AccessKind.TICKET_LIST_API,
@@ -275,3 +283,35 @@ def set_agreed_time(request, ticket_id: int, payload: s.AgreedTimeIn):
     """Record a time agreed with the customer: the handling deadline becomes that time."""
     return _act(request, ticket_id, t.ticket_set_agreed_time, agreed_time=payload.agreed_time,
                 note=payload.note, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/source", response=s.TicketDetailOut)
+def set_source(request, ticket_id: int, payload: s.SourceIn):
+    """Record where the ticket came from: the source tier, and for a transfer from above the
+    regulator's reference and reply deadline."""
+    return _act(request, ticket_id, t.ticket_set_source, source_tier=payload.source_tier,
+                regulator_ref=payload.regulator_ref, regulator_due_at=payload.regulator_due_at,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/unlink-repeat", response=s.TicketDetailOut)
+def unlink_repeat(request, ticket_id: int, payload: s.ReasonIn):
+    """Undo a wrong repeat link, with the reason: the ticket is no longer a repeat (nor over
+    the head) of the first ticket."""
+    return _act(request, ticket_id, t.ticket_unlink_repeat, reason=payload.reason,
+                expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/special-type", response=s.TicketDetailOut)
+def set_special_type(request, ticket_id: int, payload: s.SpecialTypeIn):
+    """Name the special complainant type (000's six types); the ticket becomes a special case."""
+    return _act(request, ticket_id, t.ticket_set_special_type, special_type=payload.special_type,
+                note=payload.note, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/history", response=s.TicketDetailOut)
+def gather_history(request, ticket_id: int, payload: s.HistoryIn):
+    """A special case's history check (003: within one working day): every checklist item
+    gathered, and who is involved."""
+    return _act(request, ticket_id, t.ticket_gather_history, checked=payload.checked,
+                people=payload.people, note=payload.note, expected_version=payload.version)

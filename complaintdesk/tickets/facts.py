@@ -1,10 +1,11 @@
 """Rows → the facts the pure workflow reads."""
 
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, FULL_PHONE_ROLES, Role
+from complaintdesk.incidents.models import IncidentMember
 from complaintdesk.tickets.models import Assignment, Ticket
-from complaintdesk.tickets.vocabulary import AssignmentRole, Kind, State
+from complaintdesk.tickets.vocabulary import AssignmentRole, Kind, State, TicketFlag
 from complaintdesk.tickets.workflow import ActorFacts, TicketFacts, in_org_scope
 
 
@@ -36,6 +37,8 @@ def ticket_facts(ticket: Ticket, assignments: list[Assignment]) -> TicketFacts:
         partial=ticket.partial,
         owner_id=ticket.owner_id,
         waiting_on_customer=ticket.waiting_on_customer,
+        special=ticket.special,
+        linked=ticket.repeat_of_id is not None,
     )
 
 
@@ -71,3 +74,37 @@ def full_phones_q(viewer) -> Q | None:
     if role in DEPARTMENT_ROLES and viewer.department_id is not None:
         return Q(lead_department_id=viewer.department_id)
     return None
+# -- flags: the one place that says which flags a ticket carries ---------------------------
+# The API's `flags`, the `?flag=` filter, the badges and the worklists all read these two
+# functions, so a new flag is added here once. INCIDENT (membership of an incident, issue 9 §3)
+# is not a column of the ticket: rows carry it when annotated with IN_INCIDENT (the API's list)
+# and the detail adds it from the incident it reads.
+
+def ticket_flags(ticket: Ticket) -> list[str]:
+    """The ticket's flags, in the vocabulary's order; reads only the ticket's own columns."""
+    flags = []
+    if ticket.repeat_of_id is not None:
+        flags.append(TicketFlag.REPEAT.value)
+    if ticket.over_the_head:
+        flags.append(TicketFlag.OVER_THE_HEAD.value)
+    if ticket.special:
+        flags.append(TicketFlag.SPECIAL.value)
+    if getattr(ticket, "in_incident", False):
+        flags.append(TicketFlag.INCIDENT.value)
+    return flags
+
+
+def flag_condition(flag: TicketFlag) -> Q:
+    """The tickets carrying a flag, as a condition on Ticket (lists, counts, the API filter)."""
+    if flag == TicketFlag.REPEAT:
+        return Q(repeat_of__isnull=False)
+    if flag == TicketFlag.OVER_THE_HEAD:
+        return Q(over_the_head=True)
+    if flag == TicketFlag.SPECIAL:
+        return Q(special=True)
+    return Q(Exists(IncidentMember.objects.filter(ticket_id=OuterRef("pk"))))  # INCIDENT
+
+
+def in_incident_annotation() -> dict:
+    """`annotate(**in_incident_annotation())` sets `in_incident` on each row (one index probe)."""
+    return {"in_incident": Exists(IncidentMember.objects.filter(ticket_id=OuterRef("pk")))}

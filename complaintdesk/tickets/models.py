@@ -12,6 +12,7 @@ from complaintdesk.tickets.vocabulary import (
     Resolution,
     Satisfaction,
     Severity,
+    SourceTier,
     State,
 )
 
@@ -73,6 +74,28 @@ class Ticket(models.Model):
     waiting_on_customer = models.BooleanField(_("waiting on the customer"), default=False)
     calendar_missing = models.BooleanField(_("calendar missing"), default=False)
 
+    # Where the ticket came from, and for a transfer from above the body's own reference and
+    # reply deadline (screening/: a higher tier after a direct ticket is over the head).
+    source_tier = models.CharField(_("source tier"), max_length=30, choices=SourceTier.choices(),
+                                   default=SourceTier.DIRECT)
+    regulator_ref = models.CharField(_("regulator's reference"), max_length=64, blank=True)
+    regulator_due_at = models.DateTimeField(_("regulator's reply deadline"), null=True, blank=True)
+    # A repeat complaint points at the first ticket of its chain (screening/services/repeats.py);
+    # the first ticket counts its repeats for the reports.
+    repeat_of = models.ForeignKey("self", verbose_name=_("repeat of"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="repeats")
+    over_the_head = models.BooleanField(_("over the head"), default=False)
+    repeat_count = models.PositiveIntegerField(_("repeat complaints"), default=0)
+    # The department that handled the first ticket: the default of the dispatch.
+    routed_department = models.ForeignKey("org.Department", verbose_name=_("routed to"), null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    # Special complainants (000, 003): the phrases that marked the ticket at registration
+    # ([{"phrase", "meaning"}]), the type staff chose, and when the history was gathered.
+    special_matches = models.JSONField(_("matched phrases"), default=list, blank=True)
+    special_type = models.ForeignKey("screening.SpecialType", verbose_name=_("special complainant type"),
+                                     null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    history_gathered_at = models.DateTimeField(_("history gathered at"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("ticket")
         verbose_name_plural = _("tickets")
@@ -82,6 +105,10 @@ class Ticket(models.Model):
             models.Index(fields=["lead_department", "state", "-id"], name="ticket_dept_state_recent"),
             models.Index(fields=["category", "-id"], name="ticket_category_recent"),
             models.Index(fields=["customer", "-id"], name="ticket_customer_recent"),
+            # The repeat look-up at registration: a customer's tickets of the last N days.
+            models.Index(fields=["customer", "created_at"], name="ticket_customer_time"),
+            models.Index(fields=["-id"], name="ticket_over_the_head",
+                         condition=models.Q(over_the_head=True)),
             models.Index(fields=["sla_status", "-id"], name="ticket_sla_recent",
                          condition=~models.Q(sla_status="ok")),
         ]

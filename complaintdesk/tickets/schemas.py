@@ -9,12 +9,23 @@ from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.schema import InputSchema
 from complaintdesk.incidents.schemas import IncidentRef
 from complaintdesk.sla.vocabulary import ClockState, ClockType, SlaStatus
-from complaintdesk.tickets.vocabulary import Channel, Kind, Satisfaction, Severity, State
+from complaintdesk.tickets.facts import ticket_flags
+from complaintdesk.tickets.vocabulary import (
+    Channel,
+    Kind,
+    Satisfaction,
+    Severity,
+    SourceTier,
+    State,
+    TicketFlag,
+)
 
 KindIn = Literal[tuple(k.value for k in Kind)]  # type: ignore[valid-type]
 ChannelIn = Literal[tuple(c.value for c in Channel)]  # type: ignore[valid-type]
 SeverityIn = Literal[tuple(s.value for s in Severity)]  # type: ignore[valid-type]
 SatisfactionIn = Literal[tuple(s.value for s in Satisfaction)]  # type: ignore[valid-type]
+FLAGS_TEXT = ", ".join(f.value for f in TicketFlag)
+TIERS_TEXT = ", ".join(t.value for t in SourceTier)
 
 
 class CustomerIn(InputSchema):
@@ -39,6 +50,12 @@ class TicketIn(InputSchema):
     first_reported_at: dt.datetime | None = None
     agreed_time: dt.datetime | None = None
     resolve_on_spot: str = Field("", max_length=20000, description="An answer that settles it now: the ticket closes at once.")
+    source_tier: str = Field("", max_length=40, description=(
+        f"Where it came from: {TIERS_TEXT}. Default: direct, or what the channel implies (media, "
+        "upper-level transfer → leadership); a regulator transfer must name it."))
+    regulator_ref: str = Field("", max_length=64, description="The transferring body's own reference number.")
+    regulator_due_at: dt.datetime | None = Field(None, description="The transferring body's own reply deadline.")
+    special_type: str = Field("", max_length=40, description="Code of one of the six special complainant types (000).")
 
 
 class Ref(Schema):
@@ -82,6 +99,10 @@ class TicketSummary(Schema):
     sla_status_label: str
     waiting_on_customer: bool
     calendar_missing: bool = Field(..., description="A deadline reaches into a year no working calendar covers.")
+    source_tier: str = Field(..., description=f"Where the ticket came from: {TIERS_TEXT}.")
+    regulator_ref: str
+    repeat_of: str | None = Field(..., description="Number of the first ticket this one repeats; null when none.")
+    flags: list[str] = Field(..., description=f"Any of: {FLAGS_TEXT}.")
 
 
 class ClockOut(Schema):
@@ -125,6 +146,11 @@ class AttachmentOut(Schema):
     url: str
 
 
+class PhraseOut(Schema):
+    phrase: str
+    meaning: str
+
+
 class TicketDetailOut(TicketSummary):
     description: str
     product: str
@@ -150,6 +176,11 @@ class TicketDetailOut(TicketSummary):
     allowed_actions: list[str]
     clocks: list[ClockOut]
     incident: IncidentRef | None = Field(None, description="The incident this ticket belongs to, if any.")
+    regulator_due_at: dt.datetime | None
+    repeat_count: int = Field(..., description="How many later tickets repeat this one (on a first ticket).")
+    special_type: str | None = Field(..., description="Code of the special complainant type chosen by staff.")
+    special_matches: list[PhraseOut] = Field(..., description="The special-complainant phrases found at registration.")
+    history_gathered_at: dt.datetime | None
 
 
 class CommittedOut(Schema):
@@ -198,6 +229,8 @@ def summary(t, *, full_phones: bool) -> dict:
         "version": t.version, "created_at": t.created_at, "updated_at": t.updated_at,
         "sla_status": t.sla_status, "sla_status_label": str(SlaStatus(t.sla_status).label),
         "waiting_on_customer": t.waiting_on_customer, "calendar_missing": t.calendar_missing,
+        "source_tier": t.source_tier, "regulator_ref": t.regulator_ref,
+        "repeat_of": _repeat_number(t), "flags": ticket_flags(t),
     }
 
 
@@ -207,6 +240,16 @@ def committed(t, message) -> dict:
     return {"committed": True, "id": t.pk, "number": t.number, "state": t.state,
             "state_label": str(State(t.state).label), "version": t.version,
             "url": f"/api/v1/tickets/{t.pk}", "message": str(message)}
+
+
+def _repeat_number(t) -> str | None:
+    """The first ticket's number: from the loaded row (detail), or `repeat_of_number` annotated
+    on list rows (no query per row)."""
+    if t.repeat_of_id is None:
+        return None
+    if hasattr(t, "repeat_of_number"):
+        return t.repeat_of_number
+    return t.repeat_of.number
 
 
 def _label(enum, value: str) -> str:
@@ -254,6 +297,11 @@ def detail(d, *, full_phones: bool) -> dict:
         ],
         "allowed_actions": d.allowed_actions,
         "clocks": [clock(c) for c in d.clocks],
+        "regulator_due_at": t.regulator_due_at, "repeat_count": t.repeat_count,
+        "special_type": t.special_type.code if t.special_type_id else None,
+        "special_matches": [{"phrase": m.get("phrase", ""), "meaning": m.get("meaning", "")}
+                            for m in t.special_matches or []],
+        "history_gathered_at": t.history_gathered_at,
     }
 
 
@@ -358,4 +406,22 @@ class InfoReceivedIn(Versioned):
 
 class AgreedTimeIn(Versioned):
     agreed_time: dt.datetime = Field(..., description="The time agreed with the customer; replaces the handling deadline.")
+    note: str = Field("", max_length=20000)
+
+
+class SourceIn(Versioned):
+    source_tier: str = Field(..., max_length=40, description=f"One of: {TIERS_TEXT}.")
+    regulator_ref: str = Field("", max_length=64)
+    regulator_due_at: dt.datetime | None = None
+
+
+class SpecialTypeIn(Versioned):
+    special_type: str = Field(..., max_length=40, description="Code of a special complainant type.")
+    note: str = Field("", max_length=20000)
+
+
+class HistoryIn(Versioned):
+    checked: list[str] = Field(..., max_length=10, description=(
+        "Every item of the checklist: earlier_tickets, people_involved, contact_history, commitments."))
+    people: str = Field(..., max_length=2000, description="The people involved.")
     note: str = Field("", max_length=20000)

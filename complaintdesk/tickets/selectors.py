@@ -33,9 +33,15 @@ from complaintdesk.sla.models import TicketClock
 from complaintdesk.sla.services.clocks import ClockView, ticket_clock_views
 from complaintdesk.sla.vocabulary import ClockState, SlaStatus
 from complaintdesk.taxonomy.models import Category
-from complaintdesk.tickets.facts import actor_facts, can_view, full_phones_q, ticket_facts
+from complaintdesk.tickets.facts import (
+    actor_facts,
+    can_view,
+    flag_condition,
+    full_phones_q,
+    ticket_facts,
+)
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
-from complaintdesk.tickets.vocabulary import OPEN_STATES, Severity
+from complaintdesk.tickets.vocabulary import OPEN_STATES, Severity, TicketFlag
 from complaintdesk.tickets.workflow import allowed_actions
 
 # Joined: only the one large table. The small ones (categories, org units, departments, staff)
@@ -95,6 +101,7 @@ class TicketFilters:
     open: bool | None = None
     sla: list[str] | None = None  # at_risk, overdue (the ticket's deadline status)
     q: str = ""  # free text: the start of a ticket number, words of the title, a phone number
+    flag: list[str] | None = None  # repeat, over_the_head, special, incident (all must hold)
 
 
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -133,6 +140,13 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters, viewer=None) -> QuerySet
         if not wanted <= {SlaStatus.AT_RISK.value, SlaStatus.OVERDUE.value}:
             raise ValidationFailed.on("sla", _("Choose at_risk or overdue."))
         tickets = tickets.filter(sla_status__in=sorted(wanted))
+    for name in f.flag or ():
+        try:
+            flag = TicketFlag(name)
+        except ValueError:
+            raise ValidationFailed.on("flag", _("“%(value)s” is not a flag; choose from: %(values)s.") % {
+                "value": name[:40], "values": ", ".join(x.value for x in TicketFlag)}) from None
+        tickets = tickets.filter(flag_condition(flag))
     if f.kind:
         tickets = tickets.filter(kind=f.kind)
     if f.channel:
@@ -380,14 +394,15 @@ def _decode_keyset(cursor: str, sort: str, key: str) -> tuple[bool, object, int]
 def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int = 50, sort: str = "",
                 where: Q | None = None, deadlines: bool = False,
                 prefetch: tuple[str, ...] = LIST_PREFETCH, related: tuple[str, ...] = LIST_RELATED,
-                defer: tuple[str, ...] = ()) -> Page:
+                defer: tuple[str, ...] = (), annotate: dict | None = None) -> Page:
     """Keyset-paginated, both ways: page 1,000 costs what page 1 costs.
 
     `sort` is "" (newest id first, the API's order) or one of SORTS; `where` narrows the list
     further (a worklist's condition; the viewer's scope always applies); `deadlines` adds
     `next_due_at` / `next_due_clock` to every row (see `with_deadlines`); `prefetch`: the
     small tables the caller shows (one query each); `related`: the tables joined; `defer`:
-    long columns the caller does not show (not read, not decoded)."""
+    long columns the caller does not show (not read, not decoded); `annotate`: extra columns
+    (e.g. REPEAT_NUMBER)."""
     sort = _effective_sort(sort, filters)
     tickets = _ranked_window(viewer, filters, where) if sort == RANK else None
     if tickets is None:
@@ -398,6 +413,8 @@ def ticket_list(*, viewer, filters: TicketFilters, cursor: str = "", limit: int 
     def finish(qs: QuerySet) -> QuerySet:
         if defer:
             qs = qs.defer(*defer)
+        if annotate:
+            qs = qs.annotate(**annotate)
         if deadlines:
             qs = with_deadlines(qs)
         if related:  # select_related() without names would follow every foreign key
@@ -464,7 +481,10 @@ class TicketDetail:
 def ticket_get(*, viewer, ticket_id: int) -> TicketDetail:
     """Permission-checked fetch: a ticket the viewer may not see is 'not found'."""
     ticket = (
-        Ticket.objects.select_related("customer", "org_unit", "category", "owner")
+        # The cross-ticket columns are joined (usually NULL): a prefetch would cost a query
+        # only on the tickets that have them, and the page's count would vary.
+        Ticket.objects.select_related("customer", "org_unit", "category", "owner", "routed_department",
+                                      "special_type", "repeat_of")
         .prefetch_related("lead_department", "lead_assignee", "responsible_department")
         .filter(pk=ticket_id)
         .first()
@@ -527,3 +547,6 @@ def attachment_open(*, viewer, attachment_id: int):
                 "name": attachment.original_name},
             extra={"attachment": attachment.pk, "ticket": attachment.ticket_id, "sha256": attachment.sha256},
         ) from None
+# The first ticket's number on each list row (`annotate=REPEAT_NUMBER`): one primary-key probe
+# per repeat within the list's own query, no query per row and none added.
+REPEAT_NUMBER = {"repeat_of_number": Subquery(Ticket.objects.filter(pk=OuterRef("repeat_of_id")).values("number")[:1])}

@@ -85,6 +85,11 @@ class Action(LabelledEnum):
     INFO_RECEIVED = "info_received"
     REPORT_PROGRESS = "report_progress"
     SET_AGREED_TIME = "set_agreed_time"
+    # Cross-ticket facts that keep the state (screening/: repeats, source, special cases).
+    SET_SOURCE = "set_source"
+    UNLINK_REPEAT = "unlink_repeat"
+    SET_SPECIAL_TYPE = "set_special_type"
+    GATHER_HISTORY = "gather_history"
 
     @classmethod
     def _labels(cls):
@@ -115,6 +120,10 @@ class Action(LabelledEnum):
             cls.INFO_RECEIVED: _("Customer information received"),
             cls.REPORT_PROGRESS: _("Report progress"),
             cls.SET_AGREED_TIME: _("Record a time agreed with the customer"),
+            cls.SET_SOURCE: _("Set the source tier"),
+            cls.UNLINK_REPEAT: _("Unlink from the first ticket"),
+            cls.SET_SPECIAL_TYPE: _("Set the special complainant type"),
+            cls.GATHER_HISTORY: _("Record the special case's history check"),
         }
 
 
@@ -253,6 +262,10 @@ class EventType(LabelledEnum):
     INFO_RECEIVED = "info_received"
     PROGRESS_REPORTED = "progress_reported"
     AGREED_TIME_SET = "agreed_time_set"
+    SOURCE_SET = "source_set"
+    REPEAT_UNLINKED = "repeat_unlinked"
+    SPECIAL_TYPE_SET = "special_type_set"
+    HISTORY_GATHERED = "history_gathered"
 
     @classmethod
     def _labels(cls):
@@ -285,4 +298,61 @@ class EventType(LabelledEnum):
             cls.INFO_RECEIVED: _("Information received from the customer"),
             cls.PROGRESS_REPORTED: _("Progress reported"),
             cls.AGREED_TIME_SET: _("Time agreed with the customer"),
+            cls.SOURCE_SET: _("Source tier set"),
+            cls.REPEAT_UNLINKED: _("Unlinked from the first ticket"),
+            cls.SPECIAL_TYPE_SET: _("Special complainant type set"),
+            cls.HISTORY_GATHERED: _("Special case: history gathered"),
+        }
+
+
+class SourceTier(LabelledEnum):
+    """Where a ticket came from (domain.md "Two tiers everywhere"): the customer directly, or
+    transferred down from a body above: a government hotline, a regulator's appeal line, the
+    consumer association, the media or leadership. Every tier but DIRECT is a higher tier."""
+
+    DIRECT = "direct"
+    HOTLINE_12345 = "12345"  # government service hotline
+    MARKET_12315 = "12315"  # market regulation / consumer complaints
+    MIIT_12300 = "12300"  # MIIT telecom user appeals
+    NFRA_12378 = "12378"  # NFRA banking and insurance consumers
+    POST_12305 = "12305"  # State Post Bureau
+    CONSUMER_ASSOCIATION = "consumer_association"
+    MEDIA = "media"
+    LEADERSHIP = "leadership"  # leadership / an upper level of the organisation
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.DIRECT: _("Direct (from the customer)"),
+            cls.HOTLINE_12345: _("12345 government hotline"),
+            cls.MARKET_12315: _("12315 market regulator"),
+            cls.MIIT_12300: _("12300 MIIT telecom appeals"),
+            cls.NFRA_12378: _("12378 NFRA (banking and insurance)"),
+            cls.POST_12305: _("12305 State Post Bureau"),
+            cls.CONSUMER_ASSOCIATION: _("Consumer association"),
+            cls.MEDIA: _("Media"),
+            cls.LEADERSHIP: _("Leadership / upper level"),
+        }
+
+
+HIGHER_TIERS = frozenset(SourceTier) - {SourceTier.DIRECT}
+
+
+class TicketFlag(LabelledEnum):
+    """The flags a ticket carries in the API and on badges, computed in one place
+    (tickets/flags.py). INCIDENT is part of the vocabulary already, but set only once a
+    ticket can belong to an incident (issue 9 §3, helper "incidents")."""
+
+    REPEAT = "repeat"
+    OVER_THE_HEAD = "over_the_head"
+    SPECIAL = "special"
+    INCIDENT = "incident"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.REPEAT: _("Repeat complaint"),
+            cls.OVER_THE_HEAD: _("Over the head"),
+            cls.SPECIAL: _("Special case"),
+            cls.INCIDENT: _("Incident"),
         }

@@ -10,6 +10,11 @@ Three paths share the table (domain.md "The flow"):
   outcome; no review (the centre may only close junk as invalid), no co-handling, audit,
   reply or callback.
 
+Four cross-ticket actions keep the state too (screening/): set_source (the source tier, the
+regulator's reference and deadline), unlink_repeat (a wrong repeat link, with a reason; also
+when closed), set_special_type (000's six types) and gather_history (003: a special case's
+history checklist, special tickets only).
+
 Four deadline actions keep the state (their effect is on the clocks, sla/services/clocks.py):
 - request_info / info_received: the customer is asked for more information (the clocks
   pause) / has answered (they resume); in every open state, by whoever talks to the customer
@@ -70,6 +75,8 @@ class TicketFacts:
     partial: bool = False
     owner_id: int | None = None
     waiting_on_customer: bool = False
+    special: bool = False
+    linked: bool = False  # a repeat complaint linked to the first ticket of its chain
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,14 @@ def not_waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
     return not ticket.waiting_on_customer
 
 
+def is_linked(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return ticket.linked
+
+
+def is_special(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return ticket.special
+
+
 def waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
     return ticket.waiting_on_customer
 
@@ -152,6 +167,7 @@ REPLIERS = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
 URGERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.LEADER})
 SUPERVISORS = frozenset({R.SUPERVISOR, R.LEADER})
 ARCHIVERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.ADMIN})
+UNLINKERS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.LEADER})
 # Who talks to the customer: the centre; in the department states also the department.
 CONTACT = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR})
 DEPARTMENT_STATES = frozenset({State.DISPATCHED, State.IN_PROGRESS, State.AWAITING_APPROVAL,
@@ -275,6 +291,17 @@ def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
                 row[A.SET_AGREED_TIME] = Transition(talkers, E.AGREED_TIME_SET)
             if state in PROGRESS_STATES:
                 row[A.REPORT_PROGRESS] = Transition(DEPT, E.PROGRESS_REPORTED)
+            # Cross-ticket facts (screening/): where it came from, the special complainant's
+            # type and the history check 003 asks for within a working day.
+            # The admin too: the source tier is also corrected in the admin site.
+            row[A.SET_SOURCE] = Transition(CONTACT | {R.ADMIN}, E.SOURCE_SET)
+            row[A.SET_SPECIAL_TYPE] = Transition(CONTACT | SUPERVISORS, E.SPECIAL_TYPE_SET)
+            row[A.GATHER_HISTORY] = Transition(talkers, E.HISTORY_GATHERED, guard=is_special,
+                                               guard_reason="not_special")
+        # A wrong link is undone by the centre and management, also once the ticket is closed.
+        for state in table.keys() - {S.ARCHIVED}:
+            table[state][A.UNLINK_REPEAT] = Transition(UNLINKERS, E.REPEAT_UNLINKED, guard=is_linked,
+                                                       guard_reason="not_linked")
     return {Path.FULL: full, Path.SHORT: short, Path.SALES: sales}
 
 

@@ -12,7 +12,14 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import DomainError
-from complaintdesk.tickets.vocabulary import Cause, Channel, Kind, Satisfaction, Severity
+from complaintdesk.tickets.vocabulary import (
+    Cause,
+    Channel,
+    Kind,
+    Satisfaction,
+    Severity,
+    SourceTier,
+)
 
 TEXT_MAX = 20000
 DATETIME_INPUTS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
@@ -82,6 +89,13 @@ def _blank_first(choices, blank_label):
     return [("", blank_label), *choices]
 
 
+def _regulator_due_field(label):
+    return forms.DateTimeField(
+        label=label, required=False, input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
 class RegisterForm(forms.Form):
     """The fixed part of the registration form; the required elements of the chosen
     category are read from the POST by the view (inputs named `el_<key>`)."""
@@ -94,6 +108,11 @@ class RegisterForm(forms.Form):
         label=_("Special case (threat of media exposure, lawsuit or regulator complaint)"),
         required=False,
     )
+    special_type = forms.ChoiceField(label=_("Special complainant type (optional)"), choices=(), required=False)
+    source_tier = forms.ChoiceField(label=_("Source tier"), choices=(), required=False,
+                                    help_text=_("Where the ticket came from: the customer, or a body above."))
+    regulator_ref = forms.CharField(label=_("Regulator's reference"), max_length=64, required=False)
+    regulator_due_at = _regulator_due_field(_("Regulator's reply deadline (optional)"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), max_length=TEXT_MAX, required=False,
                                   widget=_textarea(5))
@@ -128,9 +147,12 @@ class RegisterForm(forms.Form):
     # marked as required in the page, not refused by the form before the service is asked.
     marked_required = frozenset({"category", "title", "description", "phone"})
 
-    def __init__(self, *args, org_units=(), **kwargs):
+    def __init__(self, *args, org_units=(), special_types=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].choices = _blank_first(list(org_units), _("The customer's, else yours"))
+        self.fields["special_type"].choices = _blank_first(
+            [(t.code, t.display_name) for t in special_types], "—")
+        self.fields["source_tier"].choices = _blank_first(SourceTier.choices(), _("As the channel says"))
         for name in self.marked_required:
             self.fields[name].widget.attrs["aria-required"] = "true"
         self.fields["kind"].choices = Kind.choices()
@@ -147,11 +169,13 @@ class ActionForm(forms.Form):
     # Text fields that reply templates can fill (field name → TemplatePurpose value).
     template_fields: dict[str, str] = {}
 
-    def __init__(self, *args, departments=(), ticket=None, owning_department=None, **kwargs):
+    def __init__(self, *args, departments=(), ticket=None, owning_department=None, special_types=(),
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.ticket = ticket
         self.owning_department = owning_department
         self.department_choices = [(d.code, d.display_name) for d in departments]
+        self.special_type_choices = [(t.code, t.display_name) for t in special_types]
         self.setup()
 
     def setup(self):
@@ -196,7 +220,10 @@ class DispatchForm(ActionForm):
 
     def setup(self):
         default = _("The category's owning department")
-        if self.owning_department is not None:
+        routed = getattr(self.ticket, "routed_department", None) if self.ticket is not None else None
+        if routed is not None:
+            default = format_lazy("{} ({})", _("Where the first ticket was handled"), routed.display_name)
+        elif self.owning_department is not None:
             default = format_lazy("{} ({})", default, self.owning_department.display_name)
         self.fields["department"].choices = _blank_first(self.department_choices, default)
 
@@ -311,6 +338,49 @@ class AgreedTimeForm(ActionForm):
         input_formats=DATETIME_INPUTS,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+
+class SourceForm(ActionForm):
+    source_tier = forms.ChoiceField(label=_("Source tier"), choices=())
+    regulator_ref = forms.CharField(label=_("Regulator's reference"), max_length=64, required=False)
+    regulator_due_at = _regulator_due_field(_("Regulator's reply deadline"))
+
+    def setup(self):
+        self.fields["source_tier"].choices = SourceTier.choices()
+        if self.ticket is not None:
+            self.fields["source_tier"].initial = self.ticket.source_tier
+            self.fields["regulator_ref"].initial = self.ticket.regulator_ref
+            self.fields["regulator_due_at"].initial = self.ticket.regulator_due_at
+
+
+class UnlinkForm(ActionForm):
+    reason = forms.CharField(label=_("Why this is not a repeat of the first ticket"), max_length=TEXT_MAX,
+                             widget=_textarea(2))
+
+
+class SpecialTypeForm(ActionForm):
+    special_type = forms.ChoiceField(label=_("Special complainant type"), choices=())
+    note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["special_type"].choices = _blank_first(self.special_type_choices, _("Choose…"))
+        if self.ticket is not None and self.ticket.special_type_id:
+            self.fields["special_type"].initial = self.ticket.special_type.code
+
+
+HISTORY_ITEMS = (
+    ("earlier_tickets", _("Earlier tickets and their handling reviewed")),
+    ("people_involved", _("People involved identified (staff, customer, third parties)")),
+    ("contact_history", _("Contact history with the customer gathered")),
+    ("commitments", _("Promises and compensation already made checked")),
+)
+
+
+class HistoryForm(ActionForm):
+    checked = forms.MultipleChoiceField(label=_("Gathered"), choices=HISTORY_ITEMS,
+                                        widget=forms.CheckboxSelectMultiple)
+    people = forms.CharField(label=_("People involved"), max_length=2000, widget=_textarea(2))
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
 
 

@@ -4,12 +4,13 @@ shows, each batch-built (a fixed number of queries whatever the number of rows).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import Count, Q
 
 from complaintdesk.customers.models import CustomerPhone
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.screening.services.rules import special_types as screening_special_types
 from complaintdesk.sla.services.clocks import ClockView
 from complaintdesk.taxonomy.models import Category, RequiredElement
 from complaintdesk.taxonomy.selectors import (
@@ -112,6 +113,32 @@ def customer_history(*, viewer, phone: str) -> CustomerHistory:
                            open_count=counts["open"], total=counts["total"], customer_id=found.customer_id)
 
 
+# -- the repeat chain -------------------------------------------------------------------------
+
+CHAIN_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class RepeatChain:
+    first_id: int
+    tickets: list[dict]  # id, number, title, state, created_at, over_the_head, source_tier
+    hidden: int  # tickets of the chain the viewer may not see
+
+
+def repeat_chain(*, viewer, ticket: Ticket) -> RepeatChain | None:
+    """The first ticket and its repeats, oldest first, as far as the viewer may see them (one
+    query; `ticket.repeat_of` loaded); None when the ticket is in no chain."""
+    if ticket.repeat_of_id is None and not ticket.repeat_count:
+        return None
+    first = ticket.repeat_of if ticket.repeat_of_id else ticket
+    in_chain = Q(pk=first.pk) | Q(repeat_of_id=first.pk)
+    rows = list(ticket_selectors.visible_tickets(viewer).filter(in_chain).order_by("created_at", "id")
+                .values("id", "number", "title", "state", "created_at", "over_the_head", "source_tier")
+                [:CHAIN_LIMIT])
+    # The first ticket counts its repeats: the chain's size without counting it again.
+    return RepeatChain(first_id=first.pk, tickets=rows, hidden=max(0, first.repeat_count + 1 - len(rows)))
+
+
 # -- the ticket page ---------------------------------------------------------------------------
 
 @dataclass
@@ -127,6 +154,8 @@ class TicketPage:
     departments: list[Department]  # the active ones, when an allowed action has a picker
     department_names: dict[str, str]  # code → name, for the timeline
     owning_department: Department | None  # of the category (the default of a dispatch)
+    special_types: list = field(default_factory=list)  # when the type may be set
+    chain: RepeatChain | None = None  # the repeat chain the ticket belongs to
 
 
 def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
@@ -160,12 +189,16 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     names.update((d.code, d.display_name) for d in departments)
     owner_id = owning_department_id(chain)
     owning = next((d for d in departments if d.pk == owner_id), None)
+    special_types = []
+    if "set_special_type" in detail.allowed_actions:
+        special_types = screening_special_types()  # cached with the screening rules: no query
     return TicketPage(
         ticket=ticket, assignments=detail.assignments, attachments=detail.attachments,
         allowed_actions=detail.allowed_actions, clocks=detail.clocks, events=events,
         category_label=PATH_SEPARATOR.join(c.display_name for c in chain),
         elements=elements, departments=departments, department_names=names,
-        owning_department=owning,
+        owning_department=owning, special_types=special_types,
+        chain=repeat_chain(viewer=viewer, ticket=ticket),
     )
 
 

@@ -30,6 +30,7 @@ from complaintdesk.accounts.roles import CENTRE_ROLES, DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
 from complaintdesk.core.phones import mask_phone, phone_shown  # noqa: F401 (mask_phone: imported from here too)
 from complaintdesk.sla.vocabulary import ClockType, SlaStatus
+from complaintdesk.tickets.facts import flag_condition, ticket_flags
 from complaintdesk.tickets.models import Assignment, TicketEvent
 from complaintdesk.tickets.selectors import department_open_tickets
 from complaintdesk.tickets.vocabulary import (
@@ -40,6 +41,7 @@ from complaintdesk.tickets.vocabulary import (
     Kind,
     Severity,
     State,
+    TicketFlag,
 )
 from complaintdesk.tickets.workflow import SUPERVISORS, URGERS, transition_for
 from complaintdesk.workbench.models import SavedFilter
@@ -82,6 +84,11 @@ WORKLISTS: tuple[Worklist, ...] = (
              (Action.CALLBACK,)),
     Worklist("at_risk", _("At risk"), _("Open tickets past the warning point of a deadline.")),
     Worklist("overdue", _("Overdue"), _("Open tickets past a deadline.")),
+    Worklist("repeat", _("Repeat complaints"),
+             _("Open tickets that repeat an earlier ticket of the same customer about the same matter.")),
+    Worklist("over_the_head", _("Over the head"),
+             _("Open tickets that came from a regulator, 12345, the media or leadership after the customer "
+               "had complained directly.")),
     Worklist("supervised", _("Supervised by me"),
              _("Open tickets I urged or put under supervision; for supervisors and leaders also every "
                "major or special case in my scope.")),
@@ -133,6 +140,11 @@ def _condition(worklist: Worklist, viewer) -> Q | None:
         return Q()
     if key == "mine":
         return Q(state__in=OPEN) & (Q(owner_id=viewer.pk) | Q(lead_assignee_id=viewer.pk))
+    if key in ("repeat", "over_the_head"):
+        q = Q(state__in=OPEN) & flag_condition(TicketFlag(key))
+        if in_department:
+            q &= _holds(viewer) | _assisting(viewer)
+        return q
     if key in ("at_risk", "overdue"):
         status = SlaStatus.AT_RISK if key == "at_risk" else SlaStatus.OVERDUE
         q = Q(state__in=OPEN, sla_status=status.value)
@@ -304,7 +316,7 @@ class RowWords:
 ROW_RELATED = ("category", "lead_department")
 # Long columns a row does not show: neither read nor decoded (JSON) for fifty rows.
 ROW_DEFERRED = ("description", "elements", "plan", "handling_notes", "reply_text", "product",
-                "responsible_person")
+                "responsible_person", "special_matches", "regulator_ref")
 
 
 @dataclass
@@ -329,6 +341,7 @@ class Row:
     sla_status: str
     sla_label: str
     waiting: bool
+    flags: tuple[str, ...] = ()
     registered_iso: str = ""
     registered_text: str = ""
     due_iso: str = ""
@@ -371,6 +384,6 @@ def worklist_row(ticket, now: dt.datetime, words: RowWords | None = None) -> Row
         phone=phone_shown(ticket.contact_phone, full=False), registered_at=ticket.created_at,
         due_at=due, due_clock=w.clock.get(clock, clock), left_seconds=left,
         time_left=time_left, sla_status=ticket.sla_status, sla_label=w.sla.get(ticket.sla_status, ticket.sla_status),
-        waiting=ticket.waiting_on_customer,
+        waiting=ticket.waiting_on_customer, flags=tuple(ticket_flags(ticket)),
         registered_iso=registered[0], registered_text=registered[1], due_iso=due_times[0], due_text=due_times[1],
     )

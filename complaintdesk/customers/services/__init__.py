@@ -18,7 +18,8 @@ def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_uni
     """The customer who holds this normalised phone number now, created on first contact.
 
     Two first contacts with one number at the same moment: the unique index lets one insert
-    win and the other reads the winner's row.
+    win and the other reads the winner's row. `just_created` on the result says whether this
+    call created it (a new customer has no earlier tickets to look up).
     """
     found = CustomerPhone.objects.select_related("customer").filter(number=phone, valid_to__isnull=True).first()
     if found:
@@ -37,6 +38,7 @@ def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_uni
             customer.save(update_fields=changed)
             if "name" in changed:  # the earlier tickets find the customer by name too
                 search_customer_renamed(customer_id=customer.pk, name=customer.name)
+        customer.just_created = False
         return customer
     try:
         with transaction.atomic():
@@ -44,9 +46,12 @@ def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_uni
                 name=name, segment=segment or Segment.UNKNOWN, org_unit=org_unit
             )
             CustomerPhone.objects.create(customer=customer, number=phone, valid_from=timezone.now())
+            customer.just_created = True
             return customer
     except IntegrityError:
-        return CustomerPhone.objects.select_related("customer").get(number=phone, valid_to__isnull=True).customer
+        customer = CustomerPhone.objects.select_related("customer").get(number=phone, valid_to__isnull=True).customer
+        customer.just_created = False
+        return customer
 
 
 def _may_edit(actor) -> None:

@@ -16,6 +16,10 @@ from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
 from complaintdesk.incidents.services.signatures import signature_write
 from complaintdesk.org.models import OrgUnit
+from complaintdesk.screening.models import SpecialType
+from complaintdesk.screening.services.repeats import raised_severity, repeat_find, repeat_record
+from complaintdesk.screening.services.rules import repeat_rule_for, special_phrases_match
+from complaintdesk.screening.services.source import source_clean
 from complaintdesk.search.services.index import search_index_ticket
 from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.models import Category
@@ -67,6 +71,12 @@ class TicketDraft:
     elements: dict = field(default_factory=dict)
     first_reported_at: dt.datetime | None = None
     agreed_time: dt.datetime | None = None
+    # Where it came from: default direct (or what the channel implies); a transfer's own
+    # reference and reply deadline.
+    source_tier: str = ""
+    regulator_ref: str = ""
+    regulator_due_at: dt.datetime | None = None
+    special_type: str = ""  # code of one of 000's six types
 
     def fingerprint(self, *extra: str) -> str:
         data = [asdict(self), *extra]
@@ -164,6 +174,16 @@ def _validate(draft: TicketDraft, actor):
     if draft.first_reported_at and draft.first_reported_at > now + dt.timedelta(minutes=5):
         errors.append(FieldError("first_reported_at", _("The first report cannot be in the future.")))
 
+    source = source_clean(tier=draft.source_tier, ref=draft.regulator_ref, due_at=draft.regulator_due_at,
+                          channel=channel, first_reported_at=draft.first_reported_at or now, errors=errors)
+    special_type = None
+    if draft.special_type:
+        special_type = SpecialType.objects.filter(code=draft.special_type, active=True).first()
+        if special_type is None:
+            errors.append(FieldError("special_type", _("No special complainant type has this code.")))
+    # 000 / domain.md: threats of media, lawsuits or regulators mark the ticket as special.
+    matches = special_phrases_match(title, description)
+
     chain, elements = [], {}
     if category is not None and not any(e.field == "category" for e in errors):
         chain = category_chain(category)
@@ -176,7 +196,8 @@ def _validate(draft: TicketDraft, actor):
     return dict(
         kind=kind, channel=channel, severity=severity, title=title, description=description,
         product=product, customer_name=customer_name, phones=phones, category=category,
-        chain=chain, elements=elements, org_unit=org_unit,
+        chain=chain, elements=elements, org_unit=org_unit, source=source, special_type=special_type,
+        matches=matches,
     )
 
 
@@ -289,7 +310,18 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     else:
         org_unit_id = org_unit.pk
     severity = clean["severity"] or default_severity(clean["chain"]) or Severity.GENERAL
-    special = bool(draft.special)
+    matches, special_type, source = clean["matches"], clean["special_type"], clean["source"]
+    special = bool(draft.special) or bool(matches) or special_type is not None
+    # Repeat / over the head: one indexed look-up of the customer's earlier tickets; a new
+    # customer has none.
+    finding = None
+    rule = repeat_rule_for(clean["kind"])
+    if rule is not None and not getattr(customer, "just_created", False):
+        finding = repeat_find(customer_id=customer.pk, category_path=clean["category"].path,
+                              steplen=Category.steplen, source_tier=source.tier, rule=rule, at=at)
+    severity_before = severity
+    if finding is not None and finding.over_the_head:
+        severity = raised_severity(severity, rule)
     ticket = Ticket.objects.create(
         kind=clean["kind"],
         state=State.REGISTERED,
@@ -309,6 +341,14 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
         agreed_time=draft.agreed_time,
         created_at=at,
         updated_at=at,
+        source_tier=source.tier,
+        regulator_ref=source.ref,
+        regulator_due_at=source.due_at,
+        repeat_of_id=finding.first_id if finding else None,
+        over_the_head=bool(finding and finding.over_the_head),
+        routed_department_id=finding.routed_department_id if finding else None,
+        special_matches=[{"phrase": m.phrase, "meaning": m.meaning} for m in matches],
+        special_type=special_type,
         requires_approval=requires_approval(
             category_requires=any(c.requires_approval for c in clean["chain"]),
             severity=Severity(severity), special=special,
@@ -319,8 +359,10 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     event = event_append(
         ticket=ticket, type=EventType.REGISTERED, actor=actor, at=at,
         from_state="", to_state=State.REGISTERED, first=True,
-        payload={"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number},
+        payload=_registered_payload(ticket, clean, finding, severity_before),
     )
+    if finding is not None:
+        repeat_record(ticket=ticket, finding=finding, actor=actor, at=at)
     clocks_on_event(ticket=ticket, event_type=EventType.REGISTERED, from_state="",
                     to_state=State.REGISTERED, at=at)
     # A special or major case is reported upward from its first step (no cost otherwise).
@@ -331,3 +373,21 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     # In the same transaction: a registered ticket is at once found by the suggestions.
     signature_write(ticket=ticket)
     return ticket
+
+
+def _registered_payload(ticket: Ticket, clean: dict, finding, severity_before: str) -> dict:
+    payload = {"channel": ticket.channel, "category": clean["category"].code, "number": ticket.number}
+    if ticket.source_tier != "direct":
+        payload.update(source_tier=ticket.source_tier, regulator_ref=ticket.regulator_ref or None,
+                       regulator_due_at=ticket.regulator_due_at.isoformat() if ticket.regulator_due_at else None)
+    if finding is not None:
+        payload["repeat_of"] = finding.first_number
+        if finding.over_the_head:
+            payload["over_the_head"] = True
+        if ticket.severity != severity_before:
+            payload.update(severity=ticket.severity, severity_before=severity_before)
+    if ticket.special_matches:
+        payload["special_phrases"] = [m["phrase"] for m in ticket.special_matches]
+    if clean["special_type"] is not None:
+        payload["special_type"] = clean["special_type"].code
+    return payload

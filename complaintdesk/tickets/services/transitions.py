@@ -10,13 +10,20 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.models import User
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES
-from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from complaintdesk.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.screening.models import SpecialType
+from complaintdesk.screening.services.source import source_clean
+from complaintdesk.screening.services.special import (
+    history_due_at,
+    special_leader_id,
+)
 from complaintdesk.search.services.index import search_work_changed
 from complaintdesk.sla.services.clocks import clocks_on_event
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
@@ -54,6 +61,8 @@ REFUSAL_MESSAGES = {
     "plan_not_needed": _("This ticket does not need a leader's approval."),
     "already_waiting": _("The ticket is already waiting on the customer."),
     "not_waiting": _("The ticket is not waiting on the customer."),
+    "not_linked": _("This ticket is not linked to an earlier one."),
+    "not_special": _("Only a special case has this history check."),
 }
 
 
@@ -295,7 +304,8 @@ def ticket_dispatch(*, ticket_id, actor, department: str = "", assignee: str = "
                     raise ValidationFailed.on("department", _("No sales lead is set for this region; choose a department."))
                 dept = person.department
             else:
-                dept_id = owning_department_id(category_chain(c.ticket.category))
+                # A repeat complaint goes where the first ticket was handled.
+                dept_id = c.ticket.routed_department_id or owning_department_id(category_chain(c.ticket.category))
                 if dept_id is None:
                     raise ValidationFailed.on("department", _("The category names no owning department; choose one."))
                 dept = Department.objects.get(pk=dept_id)
@@ -436,6 +446,12 @@ def ticket_approve_plan(*, ticket_id, actor, approve: bool, note: str = "", expe
         note = _required_text(note, "note", _("Say what must change in the plan."))
 
     def apply(c: _Change):
+        if c.ticket.special:
+            # 003: a special case's plan is signed off by the leader configured for its unit.
+            leader_id = special_leader_id(org_unit_id=c.ticket.org_unit_id)
+            if leader_id is not None and leader_id != c.actor.pk:
+                raise Forbidden(_("The plan of this special case is signed off by the leader named for "
+                                  "its org unit."), code="refused_special_leader")
         c.set(plan_approved=approve)
         c.payload["note"] = note
 
@@ -644,3 +660,94 @@ def ticket_set_agreed_time(*, ticket_id, actor, agreed_time: dt.datetime, note: 
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.SET_AGREED_TIME,
                        expected_version=expected_version, apply=apply, at=now)
+
+
+# -- cross-ticket facts: the state stays (screening/) -----------------------------------------
+
+def ticket_set_source(*, ticket_id, actor, source_tier: str, regulator_ref: str = "",
+                      regulator_due_at: dt.datetime | None = None, expected_version=None, at=None):
+    """Record where the ticket came from: its source tier, and for a transfer from above the
+    regulator's reference and reply deadline."""
+    def apply(c: _Change):
+        errors = []
+        source = source_clean(tier=source_tier, ref=regulator_ref, due_at=regulator_due_at,
+                              channel=c.ticket.channel, first_reported_at=c.ticket.first_reported_at,
+                              errors=errors)
+        if not source_tier:
+            errors.append(FieldError("source_tier", _("Choose the source tier."), "required"))
+        if errors:
+            raise ValidationFailed(_("Check the fields named."), fields=errors)
+        c.set(source_tier=source.tier, regulator_ref=source.ref, regulator_due_at=source.due_at)
+        c.payload.update(source_tier=source.tier, regulator_ref=source.ref or None,
+                         regulator_due_at=source.due_at.isoformat() if source.due_at else None)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.SET_SOURCE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_unlink_repeat(*, ticket_id, actor, reason: str, expected_version=None, at=None):
+    """Undo a repeat link that was wrong (another matter, another person on a shared phone):
+    the ticket is no longer a repeat or over the head, the first ticket counts one repeat
+    less; the reason is in the event."""
+    reason = _required_text(reason, "reason", _("Say why this ticket is not a repeat of the first one."))
+
+    def apply(c: _Change):
+        first = Ticket.objects.filter(pk=c.ticket.repeat_of_id).values_list("number", flat=True).first()
+        Ticket.objects.filter(pk=c.ticket.repeat_of_id, repeat_count__gt=0).update(
+            repeat_count=F("repeat_count") - 1)
+        c.payload.update(reason=reason, repeat_of=first)
+        if c.ticket.over_the_head:
+            c.payload["over_the_head"] = True
+        c.set(repeat_of=None, over_the_head=False, routed_department=None)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.UNLINK_REPEAT,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_set_special_type(*, ticket_id, actor, special_type: str, note: str = "",
+                            expected_version=None, at=None):
+    """Name the special complainant type (000's six types); the ticket becomes a special case
+    (its plan then needs a leader's sign-off)."""
+    note = _optional_text(note, "note")
+    chosen = SpecialType.objects.filter(code=special_type or "", active=True).first()
+    if chosen is None:
+        raise ValidationFailed.on("special_type", _("Choose a special complainant type."),
+                                  "required" if not special_type else "invalid")
+
+    def apply(c: _Change):
+        c.set(special_type=chosen, special=True)
+        c.set(requires_approval=workflow.requires_approval(
+            category_requires=any(n.requires_approval for n in category_chain(c.ticket.category)),
+            severity=Severity(c.ticket.severity), special=True))
+        c.payload.update(special_type=chosen.code, note=note)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.SET_SPECIAL_TYPE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+# 003: within one working day, gather all history and the people involved.
+HISTORY_CHECKLIST = ("earlier_tickets", "people_involved", "contact_history", "commitments")
+
+
+def ticket_gather_history(*, ticket_id, actor, checked: list[str], people: str, note: str = "",
+                          expected_version=None, at=None):
+    """The special case's history check (a checklist event): which items were gathered and who
+    is involved. Every item must be ticked."""
+    people = _required_text(people, "people", _("Name the people involved."), limit=2000)
+    note = _optional_text(note, "note")
+    unknown = sorted(set(checked or []) - set(HISTORY_CHECKLIST))
+    if unknown:
+        raise ValidationFailed.on("checked", _("Unknown checklist items: %(items)s.") % {"items": ", ".join(unknown)})
+    missing = [item for item in HISTORY_CHECKLIST if item not in (checked or [])]
+    if missing:
+        raise ValidationFailed.on("checked", _("Tick every item of the checklist once it is gathered."), "required")
+
+    def apply(c: _Change):
+        due = history_due_at(org_unit_id=c.ticket.org_unit_id, registered_at=c.ticket.created_at)
+        c.set(history_gathered_at=c.at)
+        c.payload.update(checked=list(HISTORY_CHECKLIST), people=people, note=note,
+                         due_at=due.isoformat() if due else None,
+                         on_time=None if due is None else c.at <= due)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.GATHER_HISTORY,
+                       expected_version=expected_version, apply=apply, at=at)

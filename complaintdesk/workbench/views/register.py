@@ -28,6 +28,7 @@ from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone, normalize_phone
+from complaintdesk.screening.services.preview import screening_preview, special_type_options
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services.intake import IdempotencyMismatch, TicketDraft, ticket_register
@@ -92,14 +93,15 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.method == "GET":
-        form = f.RegisterForm(org_units=selectors.org_unit_options(), initial={
+        form = f.RegisterForm(org_units=selectors.org_unit_options(), special_types=special_type_options(), initial={
             "kind": Kind.COMPLAINT.value, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
         return render(request, "workbench/register.html", _context(
             request, form, kind=Kind.COMPLAINT.value, category="", query="",
             element_values={}, element_errors={}))
 
     org_units = selectors.org_unit_options()
-    form = f.RegisterForm(request.POST, org_units=org_units)
+    special_types = special_type_options()
+    form = f.RegisterForm(request.POST, org_units=org_units, special_types=special_types)
     kind = request.POST.get("kind", "")
     category = request.POST.get("category", "")
     query = request.POST.get("category_q", "")
@@ -112,7 +114,8 @@ def register(request):
     if request.POST.get("refresh"):
         # Without JS: show the categories of the chosen kind / the elements of the chosen
         # category, keeping what was typed; nothing is registered.
-        form = f.RegisterForm(initial=request.POST.dict(), org_units=org_units)  # no errors
+        form = f.RegisterForm(initial=request.POST.dict(), org_units=org_units,
+                              special_types=special_types)  # no errors
         return render(request, "workbench/register.html", _context(
             request, form, kind=kind, category=category, query=query,
             element_values=element_values, element_errors={},
@@ -143,7 +146,9 @@ def register(request):
                 customer_name=data["customer_name"], contact_phone=data["contact_phone"],
                 product=data["product"], severity=data["severity"] or "", special=data["special"],
                 org_unit=data["org_unit"] or "", first_reported_at=data["first_reported_at"],
-                agreed_time=data["agreed_time"],
+                agreed_time=data["agreed_time"], source_tier=data["source_tier"] or "",
+                regulator_ref=data["regulator_ref"], regulator_due_at=data["regulator_due_at"],
+                special_type=data["special_type"] or "",
                 elements={e.key: element_values.get(f"{ELEMENT_PREFIX}{e.key}", "")
                           for e in (chosen.elements if chosen else [])},
             )
@@ -280,9 +285,27 @@ def phone_check(request):
     return render(request, "workbench/_register_phone.html", context)
 
 
+@login_required
+@require_GET
+def screen(request):
+    """What registering would find, as the form is filled: the special-complainant phrases in
+    the title and description, and the repeat (or over-the-head) link of this customer and
+    matter. Read-only; the registration itself decides again."""
+    try:
+        phone = normalize_phone(request.GET.get("phone", ""))
+    except ValidationFailed:
+        phone = ""
+    preview = screening_preview(
+        viewer=request.user, phone=phone, kind=request.GET.get("kind", ""),
+        category=request.GET.get("category", ""), source_tier=request.GET.get("source_tier", ""),
+        title=request.GET.get("title", "")[:200], description=request.GET.get("description", "")[:20000])
+    return render(request, "workbench/_register_screening.html", {"preview": preview})
+
+
 urlpatterns = [
     path("tickets/new/", register, name="register"),
     path("tickets/new/categories/", categories, name="register_categories"),
     path("tickets/new/elements/", elements, name="register_elements"),
     path("tickets/new/phone/", phone_check, name="register_phone"),
+    path("tickets/new/screen/", screen, name="register_screen"),
 ]

@@ -37,10 +37,12 @@ from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import phone_shown
 from complaintdesk.portal.selectors import portal_rating
+from complaintdesk.screening.services.special import history_due_at
+from complaintdesk.screening.vocabulary import PhraseMeaning
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
-from complaintdesk.tickets.facts import sees_full_phones
+from complaintdesk.tickets.facts import sees_full_phones, ticket_flags
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import (
@@ -53,7 +55,9 @@ from complaintdesk.tickets.vocabulary import (
     Resolution,
     Satisfaction,
     Severity,
+    SourceTier,
     State,
+    TicketFlag,
 )
 from complaintdesk.workbench import forms as f
 from complaintdesk.workbench import selectors
@@ -109,6 +113,10 @@ _SPECS = [
     ActionSpec(A.REQUEST_INFO, f.QuestionForm, t.ticket_request_info),
     ActionSpec(A.INFO_RECEIVED, f.InfoReceivedForm, t.ticket_info_received),
     ActionSpec(A.SET_AGREED_TIME, f.AgreedTimeForm, t.ticket_set_agreed_time),
+    ActionSpec(A.GATHER_HISTORY, f.HistoryForm, t.ticket_gather_history),
+    ActionSpec(A.SET_SPECIAL_TYPE, f.SpecialTypeForm, t.ticket_set_special_type),
+    ActionSpec(A.SET_SOURCE, f.SourceForm, t.ticket_set_source),
+    ActionSpec(A.UNLINK_REPEAT, f.UnlinkForm, t.ticket_unlink_repeat),
     ActionSpec(A.URGE, f.NoteForm, t.ticket_urge, versioned=False),
     ActionSpec(A.SUPERVISE, f.NoteForm, t.ticket_supervise, versioned=False),
 ]
@@ -227,6 +235,11 @@ _PAYLOAD_LABELS = {
     "outcome": _("Outcome"), "responsible_department": _("Responsible department"),
     "responsible_person": _("Responsible person"), "customer_accepts": _("Customer accepts"),
     "agreed_time": _("Agreed time"), "name": _("File name"), "channel": _("Channel"),
+    "source_tier": _("Source tier"), "regulator_ref": _("Regulator's reference"),
+    "regulator_due_at": _("Regulator's reply deadline"), "repeat_of": _("Repeat of"),
+    "over_the_head": _("Over the head"), "severity_before": _("Severity before"),
+    "special_phrases": _("Matched phrases"), "special_type": _("Special complainant type"),
+    "checked": _("Gathered"), "people": _("People involved"), "on_time": _("Within one working day"),
 }
 
 
@@ -245,6 +258,18 @@ def _payload_value(key, value, departments: dict[str, str]):
         return _label(Severity, value)
     if key == "channel":
         return _label(Channel, value)
+    if key == "source_tier":
+        return _label(SourceTier, value)
+    if key == "severity_before":
+        return _label(Severity, value)
+    if key == "checked":
+        items = dict(f.HISTORY_ITEMS)
+        return "、".join(str(items.get(v, v)) for v in value or [])
+    if key == "special_phrases":
+        return "、".join(str(v) for v in value or [])
+    if key == "regulator_due_at":
+        parsed = _parse(value)
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
     if key == "agreed_time":
         parsed = _parse(value)
         return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
@@ -294,6 +319,34 @@ def _elements(rows, *, full_phones: bool) -> list[tuple[str, str]]:
     return out
 
 
+def _chain_rows(chain, ticket) -> dict | None:
+    """The first ticket and its repeats, oldest first, this ticket marked."""
+    if chain is None:
+        return None
+    rows = [{
+        "id": r["id"], "number": r["number"] or r["id"], "title": r["title"],
+        "state": _label(State, r["state"]), "at": _local(r["created_at"]),
+        "first": r["id"] == chain.first_id, "current": r["id"] == ticket.pk,
+        "over_the_head": r["over_the_head"],
+        "tier": _label(SourceTier, r["source_tier"]) if r["source_tier"] != SourceTier.DIRECT else "",
+    } for r in chain.tickets]
+    return {"rows": rows, "hidden": chain.hidden}
+
+
+def _special_context(ticket, now) -> dict:
+    """The special case's facts: the phrases that marked it, the type and its hints, the
+    history check due one working day after registration (003)."""
+    due = history_due_at(org_unit_id=ticket.org_unit_id, registered_at=ticket.created_at)
+    done = ticket.history_gathered_at
+    return {
+        "phrases": [(m.get("phrase", ""), _label(PhraseMeaning, m.get("meaning", "")))
+                    for m in ticket.special_matches or []],
+        "type": ticket.special_type if ticket.special_type_id else None,
+        "history_due": _local(due), "history_done": _local(done),
+        "history_late": bool(due and ((done and done > due) or (not done and now > due))),
+    }
+
+
 def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> list[dict]:
     specs = sorted((ACTIONS[a.replace("_", "-")] for a in page.allowed_actions),
                    key=lambda s: ORDER[s.action.value])
@@ -304,7 +357,8 @@ def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> l
         else:
             form = spec.form(initial={"expected_version": page.ticket.version},
                              departments=page.departments, ticket=page.ticket,
-                             owning_department=page.owning_department, prefix=spec.slug)
+                             owning_department=page.owning_department, special_types=page.special_types,
+                             prefix=spec.slug)
         out.append({
             "spec": spec, "slug": spec.slug, "label": spec.action.label, "form": form,
             "fields": f.field_views(form),
@@ -348,6 +402,13 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "read_only": ticket.state == State.ARCHIVED,
         "notice": notice,
         "notice_kind": notice_kind,
+        "flags": [(flag, _label(TicketFlag, flag)) for flag in ticket_flags(ticket)],
+        "source_tier_label": _label(SourceTier, ticket.source_tier),
+        "regulator_due": _local(ticket.regulator_due_at),
+        "regulator_overdue": bool(ticket.regulator_due_at and ticket.regulator_due_at < now
+                                  and ticket.state not in (State.CLOSED, State.ARCHIVED)),
+        "chain": _chain_rows(page.chain, ticket),
+        "special": _special_context(ticket, now) if ticket.special else None,
         # The customer's own evaluation on the portal (it may come after the callback).
         "portal_rating": (portal_rating(ticket_id=ticket.pk)
                           if ticket.channel == Channel.WEB_PORTAL else None),
@@ -418,7 +479,8 @@ def ticket_action(request, ticket_id: int, action: str):
         raise Http404(gettext("No such action."))
     page = _load(request, ticket_id)
     form = spec.form(request.POST, departments=page.departments, ticket=page.ticket,
-                     owning_department=page.owning_department, prefix=spec.slug)
+                     owning_department=page.owning_department, special_types=page.special_types,
+                     prefix=spec.slug)
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("expected_version", None)

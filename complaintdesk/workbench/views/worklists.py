@@ -28,7 +28,7 @@ from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.search import query as search_query
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets.selectors import RANK, TicketFilters, ticket_list
-from complaintdesk.tickets.vocabulary import Channel, Kind, State
+from complaintdesk.tickets.vocabulary import Channel, Kind, State, TicketFlag
 from complaintdesk.workbench import worklists as wl
 from complaintdesk.workbench.exports import EXPORT_MAX_ROWS, worklist_export_xlsx
 
@@ -179,6 +179,9 @@ def _rows_html(rows) -> str:
         _("Customer phone"), _("Registered at"), _("Deadline"))]
     waiting = f' <span class="badge">{escape(_("Waiting on the customer"))}</span>'
     special = f' <span class="badge badge-at-risk">{escape(_("Special"))}</span>'
+    # The cross-ticket flags but special (shown at the severity, as before): repeat, over the head.
+    flag_badges = {flag.value: f' <span class="badge badge-flag" data-flag="{flag.value}">{escape(flag.label)}</span>'
+                   for flag in TicketFlag if flag != TicketFlag.SPECIAL}
     badge = {"overdue": "badge-overdue", "at_risk": "badge-at-risk"}
     opens = [f'<td data-label="{label}" class="wl-nowrap">' if i in (7, 8) else f'<td data-label="{label}">'
              for i, label in enumerate(labels)]
@@ -192,7 +195,8 @@ def _rows_html(rows) -> str:
         if r.sla_status in badge:
             deadline += f' <span class="badge {badge[r.sla_status]}">{escape(r.sla_label)}</span>'
         cells = (
-            f'<a href="{escape(r.url)}">{escape(r.number)}</a>', escape(r.title), escape(r.kind),
+            f'<a href="{escape(r.url)}">{escape(r.number)}</a>',
+            escape(r.title) + "".join(flag_badges.get(flag, "") for flag in r.flags), escape(r.kind),
             escape(r.category), escape(r.state_label) + (waiting if r.waiting else ""),
             escape(r.severity_label) + (special if r.special else ""), escape(r.department or "—"),
             escape(r.phone or "—"), f'<time datetime="{r.registered_iso}">{r.registered_text}</time>', deadline,

@@ -128,7 +128,9 @@ def text_query(raw: str | None, *, field: str = "q") -> TextQuery:
                 phone = normalize_phone(folded, field=field)
             except ValidationFailed:
                 phone = ""
-        if len(digits) < 4:
+        # A part of a number (4+ digits) is looked for inside the contact phone; a whole number
+        # matches exactly, by index (a LIKE '%…%' reads every ticket in scope).
+        if len(digits) < 4 or phone:
             digits = ""
     if _NUMBER.match(folded):
         number = folded

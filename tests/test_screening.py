@@ -369,3 +369,17 @@ def test_source_tier_set_in_the_admin(org, client, make_ticket):
     ticket.refresh_from_db()
     assert (ticket.source_tier, ticket.regulator_ref, ticket.version) == ("12315", "SC-88", 2)
     assert TicketEvent.objects.filter(ticket=ticket, type="source_set", actor=admin_user).exists()
+
+
+@pytest.mark.django_db
+def test_incident_flag_once_the_ticket_is_in_an_incident(org, api, make_ticket, users):
+    from complaintdesk.incidents.services.incidents import incident_create
+
+    lead = make_ticket()
+    other = make_ticket(phone="13900139000")
+    incident_create(actor=users["supervisor"], lead_ticket_id=lead.pk, title="计费系统故障")
+    admin = api(users["admin"])
+    assert "incident" in admin.get(f"/tickets/{lead.pk}").json()["flags"]
+    assert "incident" not in admin.get(f"/tickets/{other.pk}").json()["flags"]
+    listed = admin.get("/tickets?flag=incident").json()["items"]
+    assert [x["id"] for x in listed] == [lead.pk] and "incident" in listed[0]["flags"]

@@ -371,7 +371,7 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     # In the same transaction: the ticket is never without its search document.
     search_index_ticket(ticket=ticket, customer_name=customer.name)
     # In the same transaction: a registered ticket is at once found by the suggestions.
-    signature_write(ticket=ticket)
+    signature_write(ticket=ticket, created=True)
     return ticket
 
 

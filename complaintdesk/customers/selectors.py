@@ -13,14 +13,11 @@ from complaintdesk.core.errors import NotFound
 from complaintdesk.customers import segments
 from complaintdesk.customers.models import CallbackTask, CallbackTaskState, Customer, CustomerPhone
 from complaintdesk.customers.scope import callback_tasks_visible, visible_customers
+from complaintdesk.tickets.facts import ticket_flags
 from complaintdesk.tickets.selectors import visible_tickets
-from complaintdesk.tickets.vocabulary import OPEN_STATES, Channel
+from complaintdesk.tickets.vocabulary import OPEN_STATES, TicketFlag
 
 TICKETS_SHOWN = 500
-REPEAT_WINDOW = dt.timedelta(days=30)
-# Channels by which a case comes back from above (domain.md: 越级 when the customer had
-# already complained directly).
-FROM_ABOVE = frozenset({Channel.REGULATOR_TRANSFER, Channel.UPPER_LEVEL_TRANSFER, Channel.MEDIA})
 
 
 @dataclass
@@ -50,17 +47,11 @@ def _sees_full_phones(viewer, tickets) -> bool:
 
 
 def _repeats(tickets) -> tuple[set[int], set[int]]:
-    """Repeat complaints: registered within 30 days of an earlier ticket of the customer;
-    over-the-head: one of those that came from above (a regulator, the upper level, the
-    media). Both over the tickets the viewer sees, oldest first."""
-    repeat, above = set(), set()
-    ordered = sorted(tickets, key=lambda t: (t.created_at, t.pk))
-    for i, t in enumerate(ordered):
-        if i and t.created_at - ordered[i - 1].created_at <= REPEAT_WINDOW:
-            repeat.add(t.pk)
-            if t.channel in FROM_ABOVE:
-                above.add(t.pk)
-    return repeat, above
+    """The repeat and over-the-head complaints among the tickets shown, as flagged at
+    registration (tickets.facts.ticket_flags: `repeat_of`, `over_the_head`)."""
+    flags = {t.pk: ticket_flags(t) for t in tickets}
+    return ({pk for pk, f in flags.items() if TicketFlag.REPEAT.value in f},
+            {pk for pk, f in flags.items() if TicketFlag.OVER_THE_HEAD.value in f})
 
 
 def customer_page(*, viewer, customer_id: int, today: dt.date | None = None) -> CustomerPage:

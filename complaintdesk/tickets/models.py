@@ -107,6 +107,9 @@ class Ticket(models.Model):
             models.Index(fields=["customer", "-id"], name="ticket_customer_recent"),
             # The repeat look-up at registration: a customer's tickets of the last N days.
             models.Index(fields=["customer", "created_at"], name="ticket_customer_time"),
+            # A search by a whole phone number matches the contact phone exactly: without an
+            # index that branch of the search read every ticket (W3: 480 ms at 100k).
+            models.Index(fields=["contact_phone"], name="ticket_contact_phone"),
             models.Index(fields=["-id"], name="ticket_over_the_head",
                          condition=models.Q(over_the_head=True)),
             models.Index(fields=["sla_status", "-id"], name="ticket_sla_recent",

@@ -73,3 +73,10 @@ def templates_for(*, purpose: str, kind: str, category: Category | None) -> list
 
 def template_get(*, template_id: int) -> ReplyTemplate | None:
     return ReplyTemplate.objects.filter(pk=template_id, active=True).first()
+
+
+def category_get(*, code: str, kind: str = "") -> Category | None:
+    """The category the registration form has chosen (of that kind, if one is given)."""
+    if not code:
+        return None
+    return Category.objects.filter(code=code, **({"kind": kind} if kind else {})).first()

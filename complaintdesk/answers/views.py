@@ -23,18 +23,10 @@ from complaintdesk.answers.vocabulary import TemplatePurpose
 from complaintdesk.core.errors import NotFound
 from complaintdesk.core.i18n import pick
 from complaintdesk.sla.vocabulary import ClockState
-from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets import selectors as ticket_selectors
 from complaintdesk.tickets.vocabulary import AssignmentRole
 
 MAX_ID_LENGTH = 100
-
-
-def _category(code: str, kind: str) -> Category | None:
-    code = (code or "")[:MAX_ID_LENGTH]
-    if not code:
-        return None
-    return Category.objects.filter(code=code, **({"kind": kind} if kind else {})).first()
 
 
 def _found_views(found) -> list[dict]:
@@ -50,7 +42,8 @@ def search(request):
     kind = (request.GET.get("kind") or "")[:20]
     query = (request.GET.get("answer_q") or "")
     found = selectors.articles_search(query=query, kind=kind,
-                                      category=_category(request.GET.get("category", ""), kind))
+                                      category=selectors.category_get(
+                                          code=(request.GET.get("category") or "")[:MAX_ID_LENGTH], kind=kind))
     return render(request, "answers/_results.html", {"results": _found_views(found), "query": query[:200]})
 
 
@@ -115,7 +108,6 @@ def picker(request, ticket_id: int, purpose: str):
         "rows": rows, "ticket": ticket, "purpose": purpose,
         "fills": purpose != TemplatePurpose.CALLBACK_SCRIPT,
         "target": _html_id(request.GET.get("target", "")), "name": _html_id(request.GET.get("name", "")),
-        "rows_attr": 3,
     })
 
 

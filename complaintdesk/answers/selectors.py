@@ -47,11 +47,12 @@ def articles_search(*, query: str, kind: str = "", category: Category | None = N
     found = []
     for article in rows:
         terms = article.search_terms.split()
-        head = set(search_tokens(f"{article.title} {article.title_en} {article.keywords}"))
         counts = {w: terms.count(w) for w in words}
         matched = [w for w in words if counts[w]]
         if not matched:
             continue
+        # Segmented only for the entries that match: the title and keywords weigh more.
+        head = set(search_tokens(f"{article.title} {article.title_en} {article.keywords}"))
         # Each query word found counts once, more when it is in the title or keywords; the
         # share of the query's words found decides first.
         score = len(matched) / len(words) * 10 + sum(

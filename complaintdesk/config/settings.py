@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "complaintdesk.audit",
     "complaintdesk.answers",
     "complaintdesk.screening",
+    "complaintdesk.imports",
     "django_htmx",
     "csp",
     "django_otp",
@@ -356,6 +357,15 @@ elif TASK_QUEUE_URL:
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     HUEY.update(huey_class="huey.SqliteHuey", filename=str(DATA_DIR / "tasks.sqlite3"), timeout=20)
+
+# File imports (imports/): the largest upload, what an xlsx may unpack to (a zip bomb is
+# refused before it is read), the most rows, rows per committed chunk, and how long a worker
+# holds a batch without renewing (after that, a dead worker's batch is taken over).
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_MB", "50")) * 1024 * 1024
+IMPORT_MAX_UNPACKED_BYTES = 20 * IMPORT_MAX_BYTES
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "200000"))
+IMPORT_CHUNK_ROWS = int(os.environ.get("IMPORT_CHUNK_ROWS", "200"))
+IMPORT_LEASE_SECONDS = int(os.environ.get("IMPORT_LEASE_SECONDS", "120"))
 
 LOGGING = {
     "version": 1,

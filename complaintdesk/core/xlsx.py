@@ -124,3 +124,107 @@ class XlsxSheet:
 
     def save(self, out: IO[bytes]) -> None:
         self._book.save(out)
+
+
+# --- Reading ---------------------------------------------------------------------------------
+
+class XlsxFormula:
+    """A cell that holds a formula: `cached` is the value the spreadsheet program last
+    computed and saved with it (None when the file was never recalculated, e.g. written by a
+    script). The caller decides whether to take the cached value or refuse the cell."""
+
+    __slots__ = ("formula", "cached")
+
+    def __init__(self, formula: str, cached: Any):
+        self.formula = formula
+        self.cached = cached
+
+    def __repr__(self):
+        return f"XlsxFormula({self.formula!r}, cached={self.cached!r})"
+
+
+class XlsxUnreadable(Exception):
+    """The file is not an xlsx workbook openpyxl can read (corrupt zip, an old .xls, ...)."""
+
+
+def xlsx_rows(source: IO[bytes] | str, *, max_columns: int = 200):
+    """Stream the first worksheet's rows as (row_number, values): openpyxl's read-only mode, so
+    memory stays flat whatever the number of rows. Row numbers are the sheet's own (1-based,
+    what a user sees in Excel); rows with no value at all are left out. A formula cell comes as
+    an XlsxFormula with its cached value.
+
+    Why two readers in step: openpyxl gives a formula cell either its formula (data_only=False)
+    or its cached value (data_only=True), never both; reading the same stream twice, row by
+    row, keeps both without loading the sheet. Dates come as datetime (openpyxl applies the
+    cell's number format); a number formatted as a date is already converted."""
+    from openpyxl import load_workbook
+
+    handles = []
+
+    def open_book(data_only: bool):
+        try:
+            # closed in the finally below
+            handle = open(source, "rb") if isinstance(source, str) else _reopen(source)  # noqa: SIM115
+            handles.append(handle)
+            return load_workbook(handle, read_only=True, data_only=data_only)
+        except Exception as exc:  # openpyxl raises many kinds for a broken file
+            for h in handles:
+                h.close()
+            raise XlsxUnreadable(str(exc)) from exc
+
+    formulas_book = open_book(False)
+    try:
+        values_book = open_book(True)
+    except XlsxUnreadable:
+        formulas_book.close()
+        raise
+    try:
+        if not formulas_book.worksheets:
+            return
+        ws_f = formulas_book.worksheets[0]
+        ws_v = values_book.worksheets[0]
+        # Files written by some tools carry a wrong <dimension>: read what is there instead.
+        ws_f.reset_dimensions()
+        ws_v.reset_dimensions()
+        rows_v = ws_v.iter_rows(values_only=True, max_col=max_columns)
+        for cells in ws_f.iter_rows(max_col=max_columns):
+            values = next(rows_v, ())
+            out = []
+            number = None
+            for index, cell in enumerate(cells):
+                if number is None and getattr(cell, "row", None) is not None:
+                    number = cell.row
+                value = cell.value
+                if getattr(cell, "data_type", None) == "f":
+                    cached = values[index] if index < len(values) else None
+                    value = XlsxFormula(str(value), cached)
+                out.append(value)
+            while out and (out[-1] is None or out[-1] == ""):
+                out.pop()
+            if not out or all(v is None or (isinstance(v, str) and not v.strip()) for v in out):
+                continue
+            yield number, out
+    except XlsxUnreadable:
+        raise
+    except Exception as exc:
+        raise XlsxUnreadable(str(exc)) from exc
+    finally:
+        formulas_book.close()
+        values_book.close()
+        for h in handles:
+            h.close()
+
+
+def _reopen(stream: IO[bytes]):
+    # Two readers need two file positions: a second handle on a named file, else a copy of
+    # the (already size-checked) bytes.
+    import io
+
+    name = getattr(stream, "name", None)
+    if isinstance(name, str):
+        try:
+            return open(name, "rb")  # noqa: SIM115 - closed by the caller
+        except OSError:
+            pass
+    stream.seek(0)
+    return io.BytesIO(stream.read())

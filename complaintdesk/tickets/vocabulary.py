@@ -266,6 +266,7 @@ class EventType(LabelledEnum):
     REPEAT_UNLINKED = "repeat_unlinked"
     SPECIAL_TYPE_SET = "special_type_set"
     HISTORY_GATHERED = "history_gathered"
+    IMPORTED = "imported"  # registered from a file import: the batch, row and source id
 
     @classmethod
     def _labels(cls):
@@ -302,6 +303,7 @@ class EventType(LabelledEnum):
             cls.REPEAT_UNLINKED: _("Unlinked from the first ticket"),
             cls.SPECIAL_TYPE_SET: _("Special complainant type set"),
             cls.HISTORY_GATHERED: _("Special case: history gathered"),
+            cls.IMPORTED: _("Imported from a file"),
         }
 
 

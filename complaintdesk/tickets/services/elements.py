@@ -61,8 +61,10 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def clean_elements(definitions: list[RequiredElement], values) -> dict:
-    """Every required element filled and every value of its type; all problems at once."""
+def clean_elements(definitions: list[RequiredElement], values, *, missing_ok: bool = False) -> dict:
+    """Every required element filled and every value of its type; all problems at once.
+    `missing_ok` (a file import whose mapping says "register incomplete, flag for review"):
+    a missing element is no error; a wrong one still is."""
     if values is None:
         values = {}
     if not isinstance(values, dict):
@@ -74,7 +76,7 @@ def clean_elements(definitions: list[RequiredElement], values) -> dict:
         field = f"elements.{element.key}"
         raw = values.get(element.key)
         if _is_blank(raw):
-            if element.required:
+            if element.required and not missing_ok:
                 errors.append(FieldError(
                     field,
                     _("“%(label)s” is required for this category.") % {"label": element.display_label},

@@ -116,7 +116,7 @@ def _text(value: str, field_name: str, limit: int, errors: list[FieldError], req
     return text
 
 
-def _validate(draft: TicketDraft, actor):
+def _validate(draft: TicketDraft, actor, incomplete_ok: bool = False):
     """Check everything a registration needs; all problems reported at once."""
     errors: list[FieldError] = []
     kind = _choice(draft.kind, Kind, "kind", errors)
@@ -188,7 +188,7 @@ def _validate(draft: TicketDraft, actor):
     if category is not None and not any(e.field == "category" for e in errors):
         chain = category_chain(category)
         try:
-            elements = clean_elements(effective_elements(chain), draft.elements)
+            elements = clean_elements(effective_elements(chain), draft.elements, missing_ok=incomplete_ok)
         except ValidationFailed as exc:
             errors.extend(exc.fields)
     if errors:
@@ -207,7 +207,8 @@ def _number(kind: Kind, created: dt.datetime, pk: int) -> str:
 
 
 def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", resolve_on_spot: str = "",
-                    at: dt.datetime | None = None, retry_guard: bool = False) -> tuple[Ticket, bool]:
+                    at: dt.datetime | None = None, retry_guard: bool = False,
+                    incomplete_ok: bool = False) -> tuple[Ticket, bool]:
     """Register a ticket. Returns (ticket, created); created is False for a retried request.
 
     `resolve_on_spot`: an answer that settles it at once (000): the ticket is registered and
@@ -216,7 +217,9 @@ def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", res
     `retry_guard` (the API): without an Idempotency-Key, a body this account already sent
     within RETRY_WINDOW raises DuplicateRequest naming that ticket instead of registering a
     second one silently. It costs what a key costs: one indexed lookup and one insert into
-    the idempotency table (whose unique index also stops two concurrent twins)."""
+    the idempotency table (whose unique index also stops two concurrent twins).
+
+    `incomplete_ok` (file imports only): missing required elements do not refuse it."""
     key = (idempotency_key or "").strip()
     if len(key) > 200 or not key.isprintable():
         raise ValidationFailed.on("Idempotency-Key", _("At most 200 printable characters."))
@@ -230,7 +233,7 @@ def ticket_register(*, actor, draft: TicketDraft, idempotency_key: str = "", res
     elif guarded:
         key = RETRY_GUARD_PREFIX + fingerprint
         stale = _refuse_retry(actor, key, at)
-    clean = _validate(draft, actor)
+    clean = _validate(draft, actor, incomplete_ok)
     try:
         with transaction.atomic():
             at = at or timezone.now()

@@ -1,4 +1,5 @@
 from complaintdesk.accounts.auth import BearerToken, StaffSession
+from complaintdesk.capa.api import router as capa_router
 from complaintdesk.core import api_errors
 from complaintdesk.customers.api import router as customers_router
 from complaintdesk.incidents.api import router as incidents_router
@@ -25,3 +26,4 @@ api.add_router("/", ledger_router)
 api.add_router("/", notifications_router)
 api.add_router("/", incidents_router)
 api.add_router("/", customers_router)
+api.add_router("/", capa_router)

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "complaintdesk.answers",
     "complaintdesk.screening",
     "complaintdesk.imports",
+    "complaintdesk.capa",
     "django_htmx",
     "csp",
     "django_otp",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/", include("complaintdesk.reports.urls")),
     path("inbox/", include("complaintdesk.notifications.urls")),
     path("search/", include("complaintdesk.search.urls")),
+    path("capa/", include("complaintdesk.capa.urls")),
     path("", include("complaintdesk.answers.urls")),
     # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
     path("", include("complaintdesk.workbench.urls")),

@@ -111,6 +111,23 @@ _WORKFLOW_TEMPLATES = [
            {**_STEP, "step": "event"}),
 ]
 
+# Sent by capa/services (corrective and preventive actions).
+_CAPA = {"number": "text", "title": "text", "actor": "text", "due_at": "datetime"}
+_CAPA_TEMPLATES = [
+    _staff("capa_assigned", StaffEvent.CAPA,
+           gettext_lazy("Corrective action %(number)s is yours"),
+           gettext_lazy("%(actor)s raised corrective action %(number)s “%(title)s” and made you its "
+                        "owner; due by %(due_at)s."), _CAPA),
+    _staff("capa_submitted", StaffEvent.CAPA,
+           gettext_lazy("Corrective action %(number)s waits for verification"),
+           gettext_lazy("%(actor)s submitted corrective action %(number)s “%(title)s” for the "
+                        "verification of its effect (deadline %(due_at)s)."), _CAPA),
+    _staff("capa_overdue", StaffEvent.CAPA,
+           gettext_lazy("Corrective action %(number)s is overdue"),
+           gettext_lazy("Corrective action %(number)s “%(title)s” (owner %(actor)s) was due by "
+                        "%(due_at)s and is not closed."), _CAPA),
+]
+
 TEMPLATES: dict[str, MessageTemplate] = {
     t.key: t
     for t in [
@@ -150,6 +167,7 @@ TEMPLATES: dict[str, MessageTemplate] = {
             event=StaffEvent.ESCALATION,
         ),
         *_WORKFLOW_TEMPLATES,
+        *_CAPA_TEMPLATES,
         # To the owner (first-contact responsibility) of the first ticket of a repeat chain.
         MessageTemplate(
             key="repeat_registered",

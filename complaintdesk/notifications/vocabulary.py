@@ -47,6 +47,7 @@ class StaffEvent(LabelledEnum):
     BREACH = "breach"  # a clock has run out
     ESCALATION = "escalation"  # a breach was escalated to my level
     CASE_STEP = "case_step"  # a step of a special or major case in my scope (003: report every step)
+    CAPA = "capa"  # a corrective action given to me, waiting for my verification, or overdue (capa/)
 
     @classmethod
     def _labels(cls):
@@ -63,6 +64,7 @@ class StaffEvent(LabelledEnum):
             cls.BREACH: _("A deadline is missed"),
             cls.ESCALATION: _("A missed deadline is escalated to me"),
             cls.CASE_STEP: _("A step of a special or major case"),
+            cls.CAPA: _("A corrective action of mine or for me to verify"),
         }
 
 

@@ -267,6 +267,8 @@ class EventType(LabelledEnum):
     SPECIAL_TYPE_SET = "special_type_set"
     HISTORY_GATHERED = "history_gathered"
     IMPORTED = "imported"  # registered from a file import: the batch, row and source id
+    ROOT_CAUSE_RECORDED = "root_cause_recorded"  # capa/: the payload never holds the accountability note
+    CAPA_RAISED = "capa_raised"  # capa/: a corrective or preventive action raised from the ticket
 
     @classmethod
     def _labels(cls):
@@ -304,6 +306,8 @@ class EventType(LabelledEnum):
             cls.SPECIAL_TYPE_SET: _("Special complainant type set"),
             cls.HISTORY_GATHERED: _("Special case: history gathered"),
             cls.IMPORTED: _("Imported from a file"),
+            cls.ROOT_CAUSE_RECORDED: _("Root cause recorded"),
+            cls.CAPA_RAISED: _("Corrective action raised"),
         }
 
 

@@ -39,6 +39,10 @@ _ALL_ITEMS = (
         "dashboard", _("Dashboard"), "reports:dashboard",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),
+    NavItem(
+        "capa", _("Corrective actions"), "capa:worklist",
+        frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD, Role.HANDLER}),
+    ),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
 )
 

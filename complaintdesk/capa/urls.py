@@ -1,0 +1,1 @@
+from complaintdesk.capa.views import app_name, urlpatterns  # noqa: F401

@@ -53,10 +53,25 @@ def test_page_renders_in_both_languages(org, as_user):
     assert en.status_code == 200
     html = en.content.decode()
     assert "Register a ticket" in html
-    assert "Billing › Overcharge" in html  # the category path, in the viewer's language
+    # Kind first (issue 12 §6): no kind is preset, the category area asks for it.
+    assert "Choose the kind of ticket first: its categories appear here." in html
+    assert "No category matches" not in html and "Billing › Overcharge" not in html
     assert 'name="idempotency_key"' in html
-    zh = as_user(users["intake_agent"], "zh-hans").get(URL).content.decode()
+    # A link may preset the kind: its categories, in the viewer's language.
+    assert "Billing › Overcharge" in as_user(users["intake_agent"], "en").get(URL + "?kind=complaint").content.decode()
+    zh = as_user(users["intake_agent"], "zh-hans").get(URL + "?kind=complaint").content.decode()
     assert "计费账务 › 多扣费" in zh
+
+
+def test_categories_before_a_kind_ask_for_the_kind_never_say_no_match(org, as_user):
+    client = as_user(org["users"]["intake_agent"], "en")
+    html = client.get(reverse("workbench:register_categories"), {"kind": "", "category_q": "zzz"}).content.decode()
+    assert "Choose the kind of ticket first" in html and "No category matches" not in html
+    html = client.get(reverse("workbench:register_categories"), {"kind": "complaint", "category_q": "zzz"}).content.decode()
+    assert "No category matches these words." in html
+    zh = as_user(org["users"]["intake_agent"], "zh-hans").get(
+        reverse("workbench:register_categories"), {"kind": ""}).content.decode()
+    assert "请先选择工单类型" in zh
 
 
 def test_sign_in_required(client, org):
@@ -242,7 +257,7 @@ def test_register_page_queries_are_fixed(org, as_user):
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
-            assert client.get(URL).status_code == 200
+            assert client.get(URL + "?kind=complaint").status_code == 200  # the categories read too
         return len(ctx.captured_queries)
 
     client.get(URL)  # warm the per-process caches (the screening rules: special types)

@@ -155,7 +155,8 @@ class RegisterForm(forms.Form):
         self.fields["source_tier"].choices = _blank_first(SourceTier.choices(), _("As the channel says"))
         for name in self.marked_required:
             self.fields[name].widget.attrs["aria-required"] = "true"
-        self.fields["kind"].choices = Kind.choices()
+        # No kind is preset: the agent chooses it first, then its categories are offered.
+        self.fields["kind"].choices = _blank_first(Kind.choices(), _("Choose the kind first…"))
         self.fields["channel"].choices = Channel.choices()
         self.fields["severity"].choices = _blank_first(Severity.choices(), _("As the category says"))
 

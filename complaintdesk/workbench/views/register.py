@@ -71,6 +71,7 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
              element_errors: dict, history=None, new_key: str = "", similar=None) -> dict:
     chosen = selectors.category_with_elements(code=category, kind=kind)
     return {
+        "more_open": _more_open(form),
         "nav_active": "register",
         "form": f.describe_errors(form) if form.is_bound else form,
         "kind": kind,
@@ -89,14 +90,29 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
     }
 
 
+# The fields folded under "More" (rarely needed on a call): the fold opens by itself when
+# one of them has an error or a value, so nothing typed or refused is hidden.
+MORE_FIELDS = ("source_tier", "regulator_ref", "regulator_due_at", "special", "special_type", "product",
+               "org_unit", "first_reported_at", "agreed_time")
+
+
+def _more_open(form) -> bool:
+    if not form.is_bound:
+        return False
+    return any(form.errors.get(name) or form.data.get(name) for name in MORE_FIELDS)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def register(request):
     if request.method == "GET":
+        # No kind is preset (the agent chooses it first), unless a link names one.
+        kind = request.GET.get("kind", "")
+        kind = kind if kind in {k.value for k in Kind} else ""
         form = f.RegisterForm(org_units=selectors.org_unit_options(), special_types=special_type_options(), initial={
-            "kind": Kind.COMPLAINT.value, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
+            "kind": kind, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
         return render(request, "workbench/register.html", _context(
-            request, form, kind=Kind.COMPLAINT.value, category="", query="",
+            request, form, kind=kind, category="", query="",
             element_values={}, element_errors={}))
 
     org_units = selectors.org_unit_options()
@@ -243,6 +259,8 @@ def categories(request):
     return render(request, "workbench/_register_categories.html", {
         "options": selectors.category_options(kind=kind, query=request.GET.get("category_q", "")),
         "category": request.GET.get("category", ""),
+        "kind": kind if kind in {k.value for k in Kind} else "",
+        "query": request.GET.get("category_q", ""),
         "reset_elements": request.headers.get("HX-Trigger-Name") == "kind",
     })
 

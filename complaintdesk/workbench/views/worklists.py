@@ -21,6 +21,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES
 from complaintdesk.audit.services import access_record
 from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import NotFound, ValidationFailed
@@ -34,6 +35,9 @@ from complaintdesk.workbench.exports import EXPORT_MAX_ROWS, worklist_export_xls
 
 PAGE_SIZE = 50
 DEFAULT_SORT = "-registered"
+# Those who handle tickets work to their deadlines: their lists open nearest deadline first
+# (issue 12 §6); the centre's lists keep the newest first (what just came in).
+HANDLING_DEFAULT_SORT = "deadline"
 TABLE_TARGET = "worklist-results"
 # Until the ticket page exists, rows link to its planned address.
 TICKET_URL_FALLBACK = "/tickets/{id}/"
@@ -49,9 +53,15 @@ SORT_CHOICES = [
 ]
 
 
-def _sort(data: dict) -> str:
-    """The chosen order; with a search text and none chosen, the best match first."""
-    return data.get("sort") or (RANK if data.get("q") else DEFAULT_SORT)
+def default_sort(viewer) -> str:
+    """The order a list opens in for this viewer when none is chosen."""
+    return HANDLING_DEFAULT_SORT if getattr(viewer, "role", "") in DEPARTMENT_ROLES else DEFAULT_SORT
+
+
+def _sort(data: dict, viewer=None) -> str:
+    """The chosen order; with a search text and none chosen, the best match first; else the
+    viewer's default."""
+    return data.get("sort") or (RANK if data.get("q") else default_sort(viewer))
 
 
 def _blank(choices) -> list:
@@ -144,7 +154,7 @@ def _option_tags(choices, chosen: set[str], *, blank: bool = True) -> str:
     return mark_safe("".join(out))  # noqa: S308 - every value is escaped
 
 
-def _options(form: WorklistFilterForm) -> dict:
+def _options(form: WorklistFilterForm, viewer=None) -> dict:
     """The filters' <option> lists, the current values selected; the code filters come from
     three small tables, one query each."""
     def indent(node) -> str:
@@ -159,7 +169,7 @@ def _options(form: WorklistFilterForm) -> dict:
     departments = [(d.code, d.display_name) for d in Department.objects.order_by("code")]
     org_units = [(u.code, indent(u) + u.display_name) for u in OrgUnit.objects.order_by("path")]
     q = form.data.get("q", "") if hasattr(form.data, "get") else ""
-    sort = chosen("sort") or {RANK if q.strip() else DEFAULT_SORT}
+    sort = chosen("sort") or {RANK if q.strip() else default_sort(viewer)}
     return {"options": {
         "state": _option_tags(State.choices(), chosen("state")),
         "kind": _option_tags(Kind.choices(), chosen("kind")),
@@ -218,7 +228,7 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
         data = form.cleaned_data
         try:
             page = ticket_list(viewer=request.user, filters=_filters(data), cursor=data.get("cursor") or "",
-                               limit=PAGE_SIZE, sort=_sort(data), where=entry.condition,
+                               limit=PAGE_SIZE, sort=_sort(data, request.user), where=entry.condition,
                                deadlines=True, prefetch=wl.ROW_RELATED, related=(),
                                defer=wl.ROW_DEFERRED)
         except ValidationFailed as exc:
@@ -252,7 +262,7 @@ def _render_list(request, key: str, params: QueryDict, *, extra: dict | None = N
     if partial:
         response = render(request, "workbench/_worklist_table.html", ctx, status=status)
     else:
-        ctx.update(_options(ctx["form"]))
+        ctx.update(_options(ctx["form"], request.user))
         ctx["saved"] = wl.saved_filters(request.user)
         ctx["worklists"] = wl.worklists_for(request.user)
         ctx["nav_active"] = "worklists"
@@ -292,7 +302,7 @@ def worklist_export(request, key: str):
     customers: set[int] = set()
     try:
         written, capped = worklist_export_xlsx(viewer=request.user, entry=entry, filters=_filters(data),
-                                               sort=_sort(data), out=out,
+                                               sort=_sort(data, request.user), out=out,
                                                customers=customers)
     except ValidationFailed:
         out.close()

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "complaintdesk.screening",
     "complaintdesk.imports",
     "complaintdesk.capa",
+    "complaintdesk.monthly",
     "django_htmx",
     "csp",
     "django_otp",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("portal/", include("complaintdesk.portal.urls")),
     path("dashboard/", include("complaintdesk.reports.urls")),
+    path("reports/", include("complaintdesk.monthly.urls")),
     path("inbox/", include("complaintdesk.notifications.urls")),
     path("search/", include("complaintdesk.search.urls")),
     path("capa/", include("complaintdesk.capa.urls")),

@@ -73,12 +73,25 @@ class XlsxSheet:
         self._new_cell = WriteOnlyCell
         self._error_codes = frozenset(ERROR_CODES)
         self._bold = Font(bold=True)
+        self._column_letter = get_column_letter
         self._book = Workbook(write_only=True)
-        self._ws = self._book.create_sheet(title=sheet_title(title))
+        self._titles: set[str] = set()
+        self.add_sheet(title, widths=widths)
+
+    def add_sheet(self, title: str, *, widths: Iterable[float] = ()) -> None:
+        """Start another worksheet: the rows that follow go to it (a report writes one sheet
+        per table). Every cell still goes through `cell()`, so the protection is the same."""
+        name = base = sheet_title(title)
+        n = 2
+        while name.lower() in self._titles:  # sheet names are unique, case-insensitively
+            suffix = f" ({n})"
+            name, n = base[: 31 - len(suffix)] + suffix, n + 1
+        self._titles.add(name.lower())
+        self._ws = self._book.create_sheet(title=name)
         for index, width in enumerate(widths, start=1):
             if width:
-                self._ws.column_dimensions[get_column_letter(index)].width = width
-        self.rows = 0  # rows appended so far, header and notes included
+                self._ws.column_dimensions[self._column_letter(index)].width = width
+        self.rows = 0  # rows appended so far to this sheet, header and notes included
 
     def cell(self, value: Any, *, bold: bool = False):
         """What to append for one value: numbers, dates and None keep their type; everything

@@ -128,6 +128,37 @@ _CAPA_TEMPLATES = [
                         "%(due_at)s and is not closed."), _CAPA),
 ]
 
+_REPORT = {"report": "text", "actor": "text", "note": "text"}
+_REPORT_TEMPLATES = [
+    _staff("report_submitted", StaffEvent.REPORT_STEP,
+           gettext_lazy("Report %(report)s waits for your approval"),
+           gettext_lazy("%(actor)s submitted the report %(report)s for your approval."), _REPORT),
+    _staff("report_approved", StaffEvent.REPORT_STEP,
+           gettext_lazy("Report %(report)s approved"),
+           gettext_lazy("%(actor)s approved the report %(report)s: you may publish it."), _REPORT),
+    _staff("report_returned", StaffEvent.REPORT_STEP,
+           gettext_lazy("Report %(report)s returned to you"),
+           gettext_lazy("%(actor)s returned the report %(report)s. Reason: %(note)s"), _REPORT),
+    _staff("report_due", StaffEvent.REPORT_STEP,
+           gettext_lazy("Report %(report)s is due on %(due)s"),
+           gettext_lazy("The report %(report)s is due on %(due)s and is not published yet. %(note)s"),
+           {**_REPORT, "due": "text"}),
+    _staff("bulletin_submitted", StaffEvent.REPORT_STEP,
+           gettext_lazy("Bulletin %(report)s waits for your approval"),
+           gettext_lazy("%(actor)s submitted the bulletin %(report)s for your approval."), _REPORT),
+    _staff("bulletin_approved", StaffEvent.REPORT_STEP,
+           gettext_lazy("Bulletin %(report)s approved"),
+           gettext_lazy("%(actor)s approved the bulletin %(report)s: you may publish it."), _REPORT),
+    _staff("bulletin_returned", StaffEvent.REPORT_STEP,
+           gettext_lazy("Bulletin %(report)s returned to you"),
+           gettext_lazy("%(actor)s returned the bulletin %(report)s. Reason: %(note)s"), _REPORT),
+    _staff("bulletin_published", StaffEvent.BULLETIN,
+           gettext_lazy("Bulletin: %(report)s"),
+           gettext_lazy("A bulletin names your unit: %(report)s, with %(lines)s line(s) and the tickets behind "
+                        "them. %(note)s"),
+           {**_REPORT, "lines": "int"}),
+]
+
 TEMPLATES: dict[str, MessageTemplate] = {
     t.key: t
     for t in [
@@ -192,6 +223,8 @@ TEMPLATES: dict[str, MessageTemplate] = {
             channels=STAFF,
             event=StaffEvent.CASE_STEP,
         ),
+        # Reports and bulletins (monthly/, bulletins/): the approver, the owner, the units named.
+        *_REPORT_TEMPLATES,
         # To the customer once the ticket is registered.
         MessageTemplate(
             key="customer_ticket_received",

@@ -27,6 +27,11 @@ def _ticket_url(message) -> str | None:
     ticket_id = (message.context or {}).get("ticket_id")
     if isinstance(ticket_id, int) and ticket_id > 0:
         return reverse("workbench:ticket", kwargs={"ticket_id": ticket_id})
+    # Reports and bulletins (monthly/, bulletins/): their own pages check who may read them.
+    for key, name in (("report_id", "monthly:detail"), ("bulletin_id", "bulletins:detail")):
+        value = (message.context or {}).get(key)
+        if isinstance(value, int) and value > 0:
+            return reverse(name, kwargs={"pk": value})
     return None
 
 

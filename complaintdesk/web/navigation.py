@@ -43,6 +43,10 @@ _ALL_ITEMS = (
         "capa", _("Corrective actions"), "capa:worklist",
         frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD, Role.HANDLER}),
     ),
+    NavItem(
+        "monthly_reports", _("Reports"), "monthly:list",
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
+    ),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
 )
 

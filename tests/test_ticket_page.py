@@ -181,6 +181,7 @@ CASES = [
     ("audit-reject", "awaiting_audit", {}, "dispatcher", {"note": "未答复全部诉求"}, "audit_rejected", "in_progress"),
     ("reply", "awaiting_reply", {}, "intake_agent", {"text": "已告知客户退费结果", "customer_accepts": "true"}, "replied", "awaiting_callback"),
     ("callback", "awaiting_callback", {}, "intake_agent", {"satisfaction": "dissatisfied", "note": "客户仍不满意"}, "called_back", "awaiting_dispatch"),
+    ("callback-attempt", "awaiting_callback", {}, "intake_agent", {"outcome": "no_answer", "topics": ["case_result"], "note": "无人接听"}, "callback_attempted", "awaiting_callback"),
     ("close", "awaiting_callback", {}, "dispatcher", {"reason": "客户无法联系"}, "closed", "closed"),
     ("archive", "closed", {}, "dispatcher", {}, "archived", "archived"),
     ("reopen", "closed", {}, "dispatcher", {"reason": "客户再次来电"}, "reopened", "awaiting_dispatch"),

@@ -96,6 +96,8 @@ CALLS = {
         ticket_id=i, actor=u, special_type="publicity", expected_version=v),
     A.GATHER_HISTORY: lambda i, u, v: t.ticket_gather_history(
         ticket_id=i, actor=u, checked=list(t.HISTORY_CHECKLIST), people="张三", expected_version=v),
+    A.CALLBACK_ATTEMPT: lambda i, u, v: t.ticket_callback_attempt(
+        ticket_id=i, actor=u, outcome="no_answer", expected_version=v),
 }
 
 

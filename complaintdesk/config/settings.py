@@ -267,6 +267,10 @@ MEDIA_URL = "media/"
 # Uploads: attachments are checked by size, extension and content (see tickets/services/attachments.py).
 ATTACHMENT_MAX_BYTES = int(os.environ.get("ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Callbacks (issue 12 §3): after this many failed calls the ticket closes as "callback failed";
+# a failed call without a time asked for is tried again this many minutes later.
+CALLBACK_MAX_ATTEMPTS = int(os.environ.get("CALLBACK_MAX_ATTEMPTS", "3"))
+CALLBACK_RETRY_MINUTES = int(os.environ.get("CALLBACK_RETRY_MINUTES", "120"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True

@@ -1,5 +1,6 @@
 """Rows → the facts the pure workflow reads."""
 
+from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, FULL_PHONE_ROLES, Role
@@ -17,6 +18,11 @@ def actor_facts(user) -> ActorFacts:
         department_id=user.department_id,
         org_unit_path=org_unit.path if org_unit else None,
     )
+
+
+def callback_max_attempts() -> int:
+    """How many failed callback calls close a ticket as "callback failed" (at least 1)."""
+    return max(1, int(getattr(settings, "CALLBACK_MAX_ATTEMPTS", 3)))
 
 
 def ticket_facts(ticket: Ticket, assignments: list[Assignment]) -> TicketFacts:
@@ -39,6 +45,8 @@ def ticket_facts(ticket: Ticket, assignments: list[Assignment]) -> TicketFacts:
         waiting_on_customer=ticket.waiting_on_customer,
         special=ticket.special,
         linked=ticket.repeat_of_id is not None,
+        callback_attempts=ticket.callback_attempts,
+        callback_max_attempts=callback_max_attempts(),
     )
 
 

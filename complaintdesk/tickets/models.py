@@ -95,6 +95,10 @@ class Ticket(models.Model):
     special_type = models.ForeignKey("screening.SpecialType", verbose_name=_("special complainant type"),
                                      null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     history_gathered_at = models.DateTimeField(_("history gathered at"), null=True, blank=True)
+    # The callback round (tickets/services/transitions.py: ticket_callback_attempt): failed calls
+    # so far and when to call again (the callback worklist's order).
+    callback_attempts = models.PositiveSmallIntegerField(_("failed callback attempts"), default=0)
+    callback_due_at = models.DateTimeField(_("call again at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ticket")

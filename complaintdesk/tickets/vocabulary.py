@@ -90,6 +90,9 @@ class Action(LabelledEnum):
     UNLINK_REPEAT = "unlink_repeat"
     SET_SPECIAL_TYPE = "set_special_type"
     GATHER_HISTORY = "gather_history"
+    # A callback call that did not reach the customer (or was put off): the state stays, or the
+    # ticket closes as "callback failed" after the last allowed attempt.
+    CALLBACK_ATTEMPT = "callback_attempt"
 
     @classmethod
     def _labels(cls):
@@ -124,6 +127,7 @@ class Action(LabelledEnum):
             cls.UNLINK_REPEAT: _("Unlink from the first ticket"),
             cls.SET_SPECIAL_TYPE: _("Set the special complainant type"),
             cls.GATHER_HISTORY: _("Record the special case's history check"),
+            cls.CALLBACK_ATTEMPT: _("Record a callback attempt"),
         }
 
 
@@ -210,6 +214,7 @@ class Resolution(LabelledEnum):
     INVALID = "invalid"
     RESOLVED = "resolved"
     CLOSED_WITHOUT_CALLBACK = "closed_without_callback"
+    CALLBACK_FAILED = "callback_failed"  # the customer could not be reached after N attempts
 
     @classmethod
     def _labels(cls):
@@ -218,6 +223,7 @@ class Resolution(LabelledEnum):
             cls.INVALID: _("Invalid"),
             cls.RESOLVED: _("Resolved"),
             cls.CLOSED_WITHOUT_CALLBACK: _("Closed without callback"),
+            cls.CALLBACK_FAILED: _("Callback failed"),
         }
 
 
@@ -269,6 +275,7 @@ class EventType(LabelledEnum):
     IMPORTED = "imported"  # registered from a file import: the batch, row and source id
     ROOT_CAUSE_RECORDED = "root_cause_recorded"  # capa/: the payload never holds the accountability note
     CAPA_RAISED = "capa_raised"  # capa/: a corrective or preventive action raised from the ticket
+    CALLBACK_ATTEMPTED = "callback_attempted"
 
     @classmethod
     def _labels(cls):
@@ -308,6 +315,7 @@ class EventType(LabelledEnum):
             cls.IMPORTED: _("Imported from a file"),
             cls.ROOT_CAUSE_RECORDED: _("Root cause recorded"),
             cls.CAPA_RAISED: _("Corrective action raised"),
+            cls.CALLBACK_ATTEMPTED: _("Callback attempt"),
         }
 
 
@@ -361,4 +369,53 @@ class TicketFlag(LabelledEnum):
             cls.OVER_THE_HEAD: _("Over the head"),
             cls.SPECIAL: _("Special case"),
             cls.INCIDENT: _("Incident"),
+        }
+
+
+class CallbackOutcome(LabelledEnum):
+    """How one callback call went. ANSWERED is the call in which the satisfaction is recorded
+    (the callback action); the others are attempts (the callback_attempt action)."""
+
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    SWITCHED_OFF = "switched_off"
+    REFUSED = "refused"
+    WRONG_NUMBER = "wrong_number"
+    CALL_AGAIN = "call_again"  # the customer picked up and asked to be called at another time
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.ANSWERED: _("Answered"),
+            cls.NO_ANSWER: _("No answer"),
+            cls.SWITCHED_OFF: _("Phone switched off"),
+            cls.REFUSED: _("Refused the callback"),
+            cls.WRONG_NUMBER: _("Wrong number"),
+            cls.CALL_AGAIN: _("Asked to be called again at a time"),
+        }
+
+
+# Outcomes that count towards the limit of attempts: the customer was not reached.
+CALLBACK_FAILURES = frozenset({CallbackOutcome.NO_ANSWER, CallbackOutcome.SWITCHED_OFF,
+                               CallbackOutcome.WRONG_NUMBER})
+
+
+class CallbackTopic(LabelledEnum):
+    """What a callback talked about (002: opinions, suggestions, renewal of the contract),
+    besides the satisfaction with the case."""
+
+    CASE_RESULT = "case_result"
+    OPINION = "opinion"
+    SUGGESTION = "suggestion"
+    RENEWAL = "renewal"
+    OTHER_NEED = "other_need"
+
+    @classmethod
+    def _labels(cls):
+        return {
+            cls.CASE_RESULT: _("The result of the case"),
+            cls.OPINION: _("Opinions on the service"),
+            cls.SUGGESTION: _("Suggestions"),
+            cls.RENEWAL: _("Contract renewal"),
+            cls.OTHER_NEED: _("Another need of the customer"),
         }

@@ -33,8 +33,10 @@ from enum import StrEnum
 
 from complaintdesk.accounts.roles import CENTRE_ROLES, DEPARTMENT_ROLES, Role
 from complaintdesk.tickets.vocabulary import (
+    CALLBACK_FAILURES,
     OPEN_STATES,
     Action,
+    CallbackOutcome,
     EventType,
     Kind,
     Satisfaction,
@@ -77,6 +79,8 @@ class TicketFacts:
     waiting_on_customer: bool = False
     special: bool = False
     linked: bool = False  # a repeat complaint linked to the first ticket of its chain
+    callback_attempts: int = 0  # failed callback calls of this round (the customer not reached)
+    callback_max_attempts: int = 3  # settings.CALLBACK_MAX_ATTEMPTS: then "callback failed"
 
 
 @dataclass(frozen=True)
@@ -137,6 +141,22 @@ def is_special(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
 
 def waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
     return ticket.waiting_on_customer
+
+
+def callback_attempts_left(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    return ticket.callback_attempts < ticket.callback_max_attempts
+
+
+def callback_gives_up(ticket: TicketFacts, outcome: str) -> bool:
+    """This attempt ends the callback: the customer refused it, or it is the last failed call
+    allowed. Asked to call again at a time, the customer was reached: that does not count."""
+    if outcome == CallbackOutcome.REFUSED:
+        return True
+    return outcome in CALLBACK_FAILURES and ticket.callback_attempts + 1 >= ticket.callback_max_attempts
+
+
+def _after_callback_attempt(ticket: TicketFacts, payload: Mapping) -> State:
+    return State.CLOSED if callback_gives_up(ticket, payload.get("outcome", "")) else ticket.state
 
 
 def _after_audit_approve(ticket: TicketFacts, payload: Mapping) -> State:
@@ -238,6 +258,9 @@ def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
         S.AWAITING_REPLY: {A.REPLY: Transition(REPLIERS, E.REPLIED, S.AWAITING_CALLBACK)},
         S.AWAITING_CALLBACK: {
             A.CALLBACK: Transition(REPLIERS, E.CALLED_BACK, _after_callback),
+            A.CALLBACK_ATTEMPT: Transition(REPLIERS, E.CALLBACK_ATTEMPTED, _after_callback_attempt,
+                                           guard=callback_attempts_left,
+                                           guard_reason="callback_attempts_used"),
             A.CLOSE: Transition(CENTRE, E.CLOSED, S.CLOSED),
         },
         S.CLOSED: {

@@ -36,6 +36,10 @@ _ALL_ITEMS = (
         frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
     ),
     NavItem(
+        "ticket_callbacks", _("Ticket callbacks"), "workbench:ticket_callbacks",
+        frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
+    ),
+    NavItem(
         "dashboard", _("Dashboard"), "reports:dashboard",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),

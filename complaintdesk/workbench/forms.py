@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import DomainError
 from complaintdesk.tickets.vocabulary import (
+    CallbackOutcome,
+    CallbackTopic,
     Cause,
     Channel,
     Kind,
@@ -319,8 +321,33 @@ class CallbackForm(ActionForm):
                                      widget=forms.RadioSelect)
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
 
+    topics = forms.MultipleChoiceField(label=_("Topics talked about"), choices=(), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+
     def setup(self):
         self.fields["satisfaction"].choices = Satisfaction.choices()
+        self.fields["topics"].choices = CallbackTopic.choices()
+
+
+class CallbackAttemptForm(ActionForm):
+    """A call that did not end in a satisfaction: how it went and when to call again."""
+
+    template_fields = {"note": "callback_script"}
+    outcome = forms.ChoiceField(label=_("How the call went"), choices=(), widget=forms.RadioSelect)
+    call_again_at = forms.DateTimeField(
+        label=_("Call again at"), required=False, input_formats=DATETIME_INPUTS,
+        help_text=_("Required when the customer asked for a time; otherwise the next try is scheduled "
+                    "automatically."),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    topics = forms.MultipleChoiceField(label=_("Topics talked about"), choices=(), required=False,
+                                       widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False, widget=_textarea(2))
+
+    def setup(self):
+        self.fields["outcome"].choices = [(o.value, o.label) for o in CallbackOutcome
+                                          if o != CallbackOutcome.ANSWERED]
+        self.fields["topics"].choices = CallbackTopic.choices()
 
 
 class QuestionForm(ActionForm):

@@ -3,9 +3,16 @@
 Each view module owns its own url patterns, so that the three pages grow independently.
 """
 
-from complaintdesk.workbench.views import customers, incidents, register, ticket, worklists
+from complaintdesk.workbench.views import (
+               callbacks,
+               customers,
+               incidents,
+               register,
+               ticket,
+               worklists,
+)
 
 app_name = "workbench"
 # incidents before ticket: /tickets/<id>/similar/ is not an action of ticket.urlpatterns.
 urlpatterns = [*worklists.urlpatterns, *incidents.urlpatterns, *register.urlpatterns, *ticket.urlpatterns,
-               *customers.urlpatterns]
+               *customers.urlpatterns, *callbacks.urlpatterns]

@@ -9,6 +9,7 @@ gets a Conflict — never a double transition.
 import datetime as dt
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -33,8 +34,11 @@ from complaintdesk.tickets.models import Assignment, Ticket
 from complaintdesk.tickets.services.events import event_append
 from complaintdesk.tickets.services.notify import notify_event
 from complaintdesk.tickets.vocabulary import (
+    CALLBACK_FAILURES,
     Action,
     AssignmentRole,
+    CallbackOutcome,
+    CallbackTopic,
     Cause,
     Kind,
     Resolution,
@@ -63,6 +67,7 @@ REFUSAL_MESSAGES = {
     "not_waiting": _("The ticket is not waiting on the customer."),
     "not_linked": _("This ticket is not linked to an earlier one."),
     "not_special": _("Only a special case has this history check."),
+    "callback_attempts_used": _("Every allowed callback attempt has been made: close the ticket."),
 }
 
 
@@ -538,13 +543,25 @@ def ticket_reply(*, ticket_id, actor, text: str, customer_accepts: bool | None =
                        expected_version=expected_version, apply=apply, at=at)
 
 
-def ticket_callback(*, ticket_id, actor, satisfaction: str, note: str = "", expected_version=None, at=None):
-    """Callback (回访): satisfaction is recorded; a dissatisfied customer reopens the case."""
+def _callback_topics(topics) -> list[str]:
+    chosen = [str(x) for x in (topics or [])]
+    known = {t.value for t in CallbackTopic}
+    unknown = sorted(set(chosen) - known)
+    if unknown:
+        raise ValidationFailed.on("topics", _("Unknown callback topics: %(items)s.") % {"items": ", ".join(unknown)})
+    return [t.value for t in CallbackTopic if t.value in chosen]  # the vocabulary's order, once each
+
+
+def ticket_callback(*, ticket_id, actor, satisfaction: str, note: str = "", topics=(),
+                    expected_version=None, at=None):
+    """Callback (回访): the customer was reached (outcome "answered"); satisfaction and the
+    topics talked about are recorded; a dissatisfied customer reopens the case."""
     try:
         satisfaction = Satisfaction(satisfaction)
     except ValueError:
         raise ValidationFailed.on("satisfaction", _("Choose satisfied, neutral or dissatisfied."), "required" if not satisfaction else "invalid") from None
     note = _optional_text(note, "note")
+    topics = _callback_topics(topics)
 
     def apply(c: _Change):
         c.set(satisfaction=satisfaction)
@@ -552,11 +569,86 @@ def ticket_callback(*, ticket_id, actor, satisfaction: str, note: str = "", expe
             c.set(reopen_count=c.ticket.reopen_count + 1, plan_approved=False, resolution="")
         else:
             c.set(resolution=Resolution.RESOLVED, closed_at=c.at)
-        c.payload.update(satisfaction=satisfaction, note=note)
+        c.payload.update(satisfaction=satisfaction, note=note, outcome=CallbackOutcome.ANSWERED.value,
+                         attempt=c.ticket.callback_attempts + 1)
+        if topics:
+            c.payload["topics"] = topics
+        # The round is over: a reopened case that comes back for a callback starts afresh.
+        if c.ticket.callback_attempts or c.ticket.callback_due_at:
+            c.set(callback_attempts=0, callback_due_at=None)
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.CALLBACK,
                        expected_version=expected_version, apply=apply,
                        payload={"satisfaction": satisfaction}, at=at)
+
+
+MAX_CALL_AGAIN_AHEAD = dt.timedelta(days=31)
+
+
+def _call_again_at(value, now: dt.datetime) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        value = value.astimezone(dt.UTC)
+        in_range = _EARLIEST <= value <= _LATEST
+    except (OverflowError, ValueError, AttributeError):
+        in_range = False
+    if not in_range:
+        raise ValidationFailed.on("call_again_at", _("Enter a date between 1970 and 2200."))
+    if value <= now:
+        raise ValidationFailed.on("call_again_at", _("The time to call again must be in the future."))
+    if value > now + MAX_CALL_AGAIN_AHEAD:
+        raise ValidationFailed.on("call_again_at", _("The time to call again must be within 31 days."))
+    return value
+
+
+def ticket_callback_attempt(*, ticket_id, actor, outcome: str, call_again_at: dt.datetime | None = None,
+                            topics=(), note: str = "", expected_version=None, at=None):
+    """A callback call that did not end in a satisfaction (回访未成功): no answer, switched off,
+    wrong number (each counts towards settings.CALLBACK_MAX_ATTEMPTS), refused (the callback
+    ends at once), or the customer asked to be called again at a time (not counted).
+
+    The ticket stays awaiting callback with the time to call again (the one given, else
+    CALLBACK_RETRY_MINUTES later); the last allowed failed call, or a refusal, closes it as
+    "callback failed" (its own resolution, counted by the dashboard). One event per attempt."""
+    now = at or timezone.now()
+    try:
+        outcome = CallbackOutcome(outcome)
+    except ValueError:
+        outcome = None
+    if outcome is None or outcome == CallbackOutcome.ANSWERED:
+        raise ValidationFailed.on(
+            "outcome", _("Choose how the call went; a customer who answered is recorded with the callback and "
+                         "the satisfaction."), "invalid" if outcome else "required")
+    when = _call_again_at(call_again_at, now)
+    if outcome == CallbackOutcome.CALL_AGAIN and when is None:
+        raise ValidationFailed.on("call_again_at", _("Give the time the customer asked to be called at."),
+                                  "required")
+    topics = _callback_topics(topics)
+    note = _optional_text(note, "note", 2000)
+    failed = outcome in CALLBACK_FAILURES
+
+    def apply(c: _Change):
+        facts = ticket_facts(c.ticket, c.assignments)
+        gives_up = workflow.callback_gives_up(facts, outcome)
+        attempts = c.ticket.callback_attempts + (1 if failed else 0)
+        c.set(callback_attempts=attempts)
+        if gives_up:
+            c.set(resolution=Resolution.CALLBACK_FAILED, closed_at=c.at, callback_due_at=None)
+        else:
+            retry = when or c.at + dt.timedelta(minutes=max(1, int(getattr(settings, "CALLBACK_RETRY_MINUTES", 120))))
+            c.set(callback_due_at=retry)
+        c.payload.update(outcome=outcome.value, attempt=attempts, max_attempts=facts.callback_max_attempts,
+                         gives_up=gives_up, note=note,
+                         call_again_at=None if gives_up else c.ticket.callback_due_at.isoformat())
+        if topics:
+            c.payload["topics"] = topics
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.CALLBACK_ATTEMPT,
+                       expected_version=expected_version, apply=apply,
+                       payload={"outcome": outcome.value}, at=now)
 
 
 def ticket_close(*, ticket_id, actor, reason: str, expected_version=None, at=None, incident: str = ""):
@@ -586,6 +678,8 @@ def ticket_reopen(*, ticket_id, actor, reason: str, expected_version=None, at=No
         c.set(reopen_count=c.ticket.reopen_count + 1, closed_at=None, resolution="",
               satisfaction="", plan_approved=False, partial=False)
         c.payload["reason"] = reason
+        if c.ticket.callback_attempts or c.ticket.callback_due_at:
+            c.set(callback_attempts=0, callback_due_at=None)  # a new round of callbacks later
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.REOPEN,
                        expected_version=expected_version, apply=apply, at=at)

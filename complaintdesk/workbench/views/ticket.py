@@ -48,6 +48,8 @@ from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import (
     Action,
     AssignmentRole,
+    CallbackOutcome,
+    CallbackTopic,
     Cause,
     Channel,
     EventType,
@@ -102,6 +104,7 @@ _SPECS = [
     ActionSpec(A.AUDIT_REJECT, f.RequiredNoteForm, t.ticket_audit, {"approve": False}, style="danger"),
     ActionSpec(A.REPLY, f.ReplyForm, t.ticket_reply, style="primary"),
     ActionSpec(A.CALLBACK, f.CallbackForm, t.ticket_callback, style="primary"),
+    ActionSpec(A.CALLBACK_ATTEMPT, f.CallbackAttemptForm, t.ticket_callback_attempt),
     ActionSpec(A.CLOSE, f.ReasonForm, t.ticket_close),
     ActionSpec(A.ARCHIVE, f.EmptyForm, t.ticket_archive),
     ActionSpec(A.REOPEN, f.ReasonForm, t.ticket_reopen),
@@ -240,6 +243,9 @@ _PAYLOAD_LABELS = {
     "over_the_head": _("Over the head"), "severity_before": _("Severity before"),
     "special_phrases": _("Matched phrases"), "special_type": _("Special complainant type"),
     "checked": _("Gathered"), "people": _("People involved"), "on_time": _("Within one working day"),
+    "attempt": _("Failed attempts so far"),
+    "call_again_at": _("Call again at"), "topics": _("Topics talked about"),
+    "gives_up": _("Callback given up"),
 }
 
 
@@ -265,6 +271,13 @@ def _payload_value(key, value, departments: dict[str, str]):
     if key == "checked":
         items = dict(f.HISTORY_ITEMS)
         return "、".join(str(items.get(v, v)) for v in value or [])
+    if key == "outcome":
+        return _label(CallbackOutcome, value)
+    if key == "topics":
+        return "、".join(_label(CallbackTopic, v) for v in value or [])
+    if key == "call_again_at":
+        parsed = _parse(value)
+        return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
     if key == "special_phrases":
         return "、".join(str(v) for v in value or [])
     if key == "regulator_due_at":

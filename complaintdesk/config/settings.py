@@ -8,6 +8,8 @@ SMS_GATEWAY     dotted path of the SMS gateway class; default: one that only log
 EMAIL_HOST      SMTP server; unset: emails are written to the console, not sent
                 (with EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS/SSL)
 DEFAULT_FROM_EMAIL  sender of notification emails
+MAIL_DOMAIN     domain of the Message-IDs of our e-mails; default: that of DEFAULT_FROM_EMAIL
+                (with MAIL_IMAP_TIMEOUT, MAIL_CA_FILE, MAIL_POLL_BATCH, MAIL_MAX_BYTES: complaintdesk/mail/)
 HTTPS           1: the site is served over HTTPS only: secure cookies and HSTS
                 (HSTS_SECONDS, default one year; HSTS_INCLUDE_SUBDOMAINS, default off)
 TRUST_X_FORWARDED_PROTO  1: a reverse proxy in front terminates TLS and sets X-Forwarded-Proto
@@ -111,6 +113,7 @@ INSTALLED_APPS = [
     "complaintdesk.imports",
     "complaintdesk.capa",
     "complaintdesk.monthly",
+    "complaintdesk.mail",
     "django_htmx",
     "csp",
     "django_otp",
@@ -330,6 +333,15 @@ EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = 30  # a hung SMTP server must not stall the sender
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "complaintdesk@localhost")
+# Incoming and outgoing customer e-mail (complaintdesk/mail/): the domain of the Message-IDs we
+# make (a customer's answer names one and so finds its ticket), the IMAP timeout, a CA file for
+# an IMAP server with a private certificate, messages handled per mailbox and poll, the largest
+# message read (larger ones are held for staff, not downloaded).
+MAIL_DOMAIN = os.environ.get("MAIL_DOMAIN") or DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+MAIL_IMAP_TIMEOUT = int(os.environ.get("MAIL_IMAP_TIMEOUT", "30"))
+MAIL_CA_FILE = os.environ.get("MAIL_CA_FILE", "")
+MAIL_POLL_BATCH = int(os.environ.get("MAIL_POLL_BATCH", "200"))
+MAIL_MAX_BYTES = int(os.environ.get("MAIL_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # Background jobs through huey (DESIGN.md: one existing task library with periodic jobs, no
 # extra server by default). complaintdesk/*/tasks.py hold the tasks; `complaintdesk worker`

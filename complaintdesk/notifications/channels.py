@@ -47,12 +47,34 @@ def sms_gateway() -> SmsGateway:
     return gateway
 
 
-def send_email(*, to: str, subject: str, body: str) -> str:
-    """Send one plain-text email; returns its Message-ID (the provider id of an email)."""
+def send_email(*, to: str, subject: str, body: str, headers: dict | None = None) -> str:
+    """Send one plain-text email; returns its Message-ID (the provider id of an email).
+
+    `headers`: extra headers (threading: Message-ID, In-Reply-To, References; a "From" here
+    is the sender). Every message carries X-Complaintdesk-Sender (MAIL_DOMAIN), by which the
+    mail poll knows our own messages when they come back (a loop), and is marked
+    Auto-Submitted (RFC 3834) unless the headers say otherwise: auto-responders stay quiet."""
     # One line: a newline in a subject would be a header injection (Django refuses it).
     subject = " ".join(subject.split())
-    message = EmailMessage(subject=subject, body=body, to=[to])
-    message_id = message.message()["Message-ID"] or ""
+    extra = {str(k): " ".join(str(v).split()) for k, v in (headers or {}).items() if v}
+    from_email = extra.pop("From", None) or None
+    extra.setdefault("X-Complaintdesk-Sender", settings.MAIL_DOMAIN)
+    message = EmailMessage(subject=subject, body=body, to=[to], from_email=from_email, headers=extra)
+    message_id = extra.get("Message-ID") or message.message()["Message-ID"] or ""
     message.extra_headers["Message-ID"] = message_id
     message.send(fail_silently=False)
     return str(message_id)
+
+
+def thread_headers(context: dict) -> dict:
+    """The headers of an outbox e-mail: those its producer set (`email_headers` in the
+    context: a customer's thread), else, for a message about a ticket, a References anchor of
+    that ticket so that a mail client shows a ticket's notifications as one thread."""
+    given = context.get("email_headers")
+    if isinstance(given, dict):
+        return given
+    if context.get("ticket_id"):
+        return {"References": f"<ticket.{context['ticket_id']}@{settings.MAIL_DOMAIN}>",
+                "X-Complaintdesk-Ticket": str(context.get("ticket_number") or ""),
+                "Auto-Submitted": "auto-generated"}
+    return {"Auto-Submitted": "auto-generated"}

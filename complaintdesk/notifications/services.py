@@ -331,7 +331,8 @@ def outbox_send_due(*, now: dt.datetime, batch: int = 100) -> int:
                 gateway = gateway or channels.sms_gateway()
                 provider_id = gateway.send(message.to_phone, body)
             else:
-                provider_id = channels.send_email(to=message.to_email, subject=subject, body=body)
+                provider_id = channels.send_email(to=message.to_email, subject=subject, body=body,
+                                                  headers=channels.thread_headers(message.context or {}))
         except channels.PermanentDeliveryError as exc:
             _record_failure(message, now=now, error=_describe(exc), final=True)
         except Exception as exc:  # any provider error: retried with backoff

@@ -247,6 +247,29 @@ TEMPLATES: dict[str, MessageTemplate] = {
             fields={"ticket_number": "text"},
             channels=CUSTOMER,
         ),
+        # To a customer who wrote by e-mail (mail/): the reply itself, in their thread.
+        MessageTemplate(
+            key="customer_mail_reply",
+            subject=gettext_lazy("Re: %(subject)s [case %(ticket_number)s]"),
+            body=gettext_lazy(
+                "%(text)s\n\nCase %(ticket_number)s. If you are not satisfied, answer this "
+                "e-mail and keep the case number in the subject."
+            ),
+            fields={"ticket_number": "text", "text": "text", "subject": "text"},
+            channels=CUSTOMER,
+        ),
+        # To a customer who wrote by e-mail: a question about their case; the answer by
+        # e-mail resumes the ticket's deadlines.
+        MessageTemplate(
+            key="customer_info_request",
+            subject=gettext_lazy("Re: %(subject)s [case %(ticket_number)s]: we need more information"),
+            body=gettext_lazy(
+                "To handle your case %(ticket_number)s we need more information:\n\n%(text)s\n\n"
+                "Please answer this e-mail; keep the case number in the subject."
+            ),
+            fields={"ticket_number": "text", "text": "text", "subject": "text"},
+            channels=CUSTOMER,
+        ),
     ]
 }
 

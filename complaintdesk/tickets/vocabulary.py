@@ -276,6 +276,8 @@ class EventType(LabelledEnum):
     ROOT_CAUSE_RECORDED = "root_cause_recorded"  # capa/: the payload never holds the accountability note
     CAPA_RAISED = "capa_raised"  # capa/: a corrective or preventive action raised from the ticket
     CALLBACK_ATTEMPTED = "callback_attempted"
+    # A message from the customer that changes nothing (mail/: an e-mail answering the ticket).
+    CUSTOMER_MESSAGE = "customer_message"
 
     @classmethod
     def _labels(cls):
@@ -316,6 +318,7 @@ class EventType(LabelledEnum):
             cls.ROOT_CAUSE_RECORDED: _("Root cause recorded"),
             cls.CAPA_RAISED: _("Corrective action raised"),
             cls.CALLBACK_ATTEMPTED: _("Callback attempt"),
+            cls.CUSTOMER_MESSAGE: _("Message from the customer"),
         }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from complaintdesk.mail.services.outgoing import CUSTOMER_MAIL_EVENTS, mail_customer_on_event
 from complaintdesk.notifications.services import staff_notify_many
 from complaintdesk.sla.services.people import People
 from complaintdesk.sla.vocabulary import EscalationTarget
@@ -41,6 +42,9 @@ _NOTE_KEYS = ("note", "reason", "plan", "notes", "text")
 def notify_event(*, ticket: Ticket, event: str, actor, payload: dict, at: dt.datetime,
                  assignments: list[Assignment] = (), event_id: int | None = None) -> int:
     """Tell the people `event` concerns; returns how many messages were added."""
+    if event in CUSTOMER_MAIL_EVENTS:
+        # A reply or a question to a customer who wrote by e-mail goes to them by e-mail too.
+        mail_customer_on_event(ticket=ticket, event=event, payload=payload, at=at, event_id=event_id)
     template, who = _STEP_TEMPLATES.get(event, (None, None))
     case_template = _case_template(ticket)
     if template is None and case_template is None:

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "complaintdesk.capa",
     "complaintdesk.monthly",
     "complaintdesk.mail",
+    "complaintdesk.bulletins",
     "django_htmx",
     "csp",
     "django_otp",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("portal/", include("complaintdesk.portal.urls")),
     path("dashboard/", include("complaintdesk.reports.urls")),
     path("reports/", include("complaintdesk.monthly.urls")),
+    path("bulletins/", include("complaintdesk.bulletins.urls")),
     path("inbox/", include("complaintdesk.notifications.urls")),
     path("search/", include("complaintdesk.search.urls")),
     path("capa/", include("complaintdesk.capa.urls")),

@@ -51,6 +51,10 @@ _ALL_ITEMS = (
         "monthly_reports", _("Reports"), "monthly:list",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),
+    NavItem(
+        "bulletins", _("Bulletins"), "bulletins:list",
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
+    ),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
 )
 

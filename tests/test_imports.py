@@ -325,3 +325,71 @@ def test_rows_are_streamed(tmp_path):
     it = reading.rows(str(path), reading.sniff(str(path)))
     assert next(it)[0] == 1
     assert sum(1 for _ in it) == 20000
+
+
+# --- API and pages ----------------------------------------------------------------------------
+
+def test_api_upload_report_and_start(tmp_path, dispatcher, token_for, client, django_capture_on_commit_callbacks):
+    path = _sheet(tmp_path, ROWS, encoding="gbk")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(dispatcher)}", "HTTP_ACCEPT_LANGUAGE": "en"}
+    with open(path, "rb") as f, django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/api/v1/imports", {"file": f, "defaults": '{"category": "network-weak", "source_tier": "12345"}'},
+                        **auth)
+    assert r.status_code == 201, r.content
+    batch_id = r.json()["id"]
+    r = client.get(f"/api/v1/imports/{batch_id}", **auth)
+    body = r.json()
+    assert body["state"] == "checked" and body["dry_run"] == {"create": 2, "skip": 0, "differ": 0, "fail": 2}
+    assert [(x["row"], x["reasons"][0]["field"]) for x in body["rows"]] == [(3, "phone"), (5, "source_id")]
+    r = client.post(f"/api/v1/imports/{batch_id}/start", {"on_error": "stop"}, content_type="application/json", **auth)
+    assert r.status_code == 409 and r.json()["error"]["code"] == "conflict"
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/api/v1/imports/{batch_id}/start", {"on_error": "skip"}, content_type="application/json",
+                        **auth)
+    assert r.status_code == 200
+    body = client.get(f"/api/v1/imports/{batch_id}", **auth).json()
+    assert body["state"] == "done" and body["imported"]["create"] == 2 and body["progress"] == 1.0
+    r = client.get(f"/api/v1/imports/{batch_id}/errors.xlsx", **auth)
+    assert r.status_code == 200
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(b"".join(r.streaming_content))).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[1][:4] == [3, "ZB002", "联系电话", "phone"]
+
+
+def test_api_refusals_in_the_error_shape(tmp_path, users, token_for, client):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_for(users['intake_agent'])}", "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    with open(_sheet(tmp_path, ROWS), "rb") as f:
+        r = client.post("/api/v1/imports", {"file": f}, **auth)
+    assert r.status_code == 403 and "派单员" in r.json()["error"]["message"]
+    auth["HTTP_AUTHORIZATION"] = f"Bearer {token_for(users['dispatcher'])}"
+    path = tmp_path / "x.csv"
+    path.write_bytes(os.urandom(3000).replace(b"\n", b"") + b"\x00")
+    with open(path, "rb") as f:
+        r = client.post("/api/v1/imports", {"file": f}, **auth)
+    assert r.status_code == 422
+    assert r.json()["error"]["fields"][0]["field"] == "file"
+    other = batch_create(actor=users["city_b_dispatcher"], upload=open(_sheet(tmp_path, ROWS), "rb"),  # noqa: SIM115
+                         defaults=DEFAULTS, queue=False)
+    assert client.get(f"/api/v1/imports/{other.pk}", **auth).status_code == 404
+
+
+def test_pages_upload_dry_run_and_progress(tmp_path, dispatcher, client, django_capture_on_commit_callbacks):
+    client.force_login(dispatcher)
+    assert client.get("/imports/").status_code == 200
+    with open(_sheet(tmp_path, ROWS), "rb") as f, django_capture_on_commit_callbacks(execute=True):
+        r = client.post("/imports/", {"file": f, "category": "network-weak", "source_tier": "12345"},
+                        HTTP_ACCEPT_LANGUAGE="en")
+    assert r.status_code == 302
+    page = client.get(r["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+    assert "would create 2" in text and "联系电话" in text
+    batch = ImportBatch.objects.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/{batch.pk}/start/", {"on_error": "skip"})
+    r = client.get(f"/imports/{batch.pk}/progress/")
+    assert r["HX-Refresh"] == "true" and 'value="100"' in r.content.decode()
+    assert client.get(f"/imports/{batch.pk}/start/").status_code == 405  # no change on GET
+    client.force_login(dispatcher.__class__.objects.get(username="agent"))
+    assert client.get("/imports/").status_code == 403

@@ -2,6 +2,7 @@ from complaintdesk.accounts.auth import BearerToken, StaffSession
 from complaintdesk.capa.api import router as capa_router
 from complaintdesk.core import api_errors
 from complaintdesk.customers.api import router as customers_router
+from complaintdesk.imports.api import router as imports_router
 from complaintdesk.incidents.api import router as incidents_router
 from complaintdesk.notifications.api import router as notifications_router
 from complaintdesk.sla.api import router as ledger_router
@@ -27,3 +28,4 @@ api.add_router("/", notifications_router)
 api.add_router("/", incidents_router)
 api.add_router("/", customers_router)
 api.add_router("/", capa_router)
+api.add_router("/", imports_router)

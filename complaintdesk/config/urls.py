@@ -22,6 +22,7 @@ urlpatterns = [
     path("inbox/", include("complaintdesk.notifications.urls")),
     path("search/", include("complaintdesk.search.urls")),
     path("capa/", include("complaintdesk.capa.urls")),
+    path("imports/", include("complaintdesk.imports.urls")),
     path("", include("complaintdesk.answers.urls")),
     # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
     path("", include("complaintdesk.workbench.urls")),

@@ -55,6 +55,7 @@ _ALL_ITEMS = (
         "bulletins", _("Bulletins"), "bulletins:list",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),
+    NavItem("imports", _("Imports"), "imports:home", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
 )
 

@@ -4,9 +4,14 @@ exactly once; a crash between the commit and the IMAP flag gives no second ticke
 
 import base64
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
 from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -34,6 +39,7 @@ from complaintdesk.tickets.services import transitions as t
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==")
 CUSTOMER = "wang.fang@customer.example.com"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def mail(*, subject="甲市城区信号差", body="我家在甲市城区，手机4G信号很差，联系电话13912345678。",
@@ -378,3 +384,58 @@ def test_the_command_polls_every_active_mailbox(imap_server, box, capsys):  # no
     call_command("mail_poll")
     out = capsys.readouterr().out
     assert f"{box.name}: ignored 1, ignored:bulk 1, registered 1" in out
+
+
+# -- a real kill between the commit and the flag ---------------------------------------------
+
+CHILD = """
+import os, sys
+import django
+django.setup()
+from complaintdesk.mail.models import Mailbox
+from complaintdesk.mail.services import imap
+from complaintdesk.mail.services.incoming import mailbox_poll
+
+def stop_here(self, uid):
+    # Called once the message's transaction has committed, before the IMAP flag is set:
+    # say so and wait for the SIGKILL that the test sends now.
+    print("committed", flush=True)
+    sys.stdin.readline()
+    raise SystemExit("not killed")
+
+imap.ImapSession.mark_handled = stop_here
+mailbox_poll(mailbox=Mailbox.objects.get(pk=int(os.environ["MAILBOX_ID"])))
+"""
+
+
+def _child_env(box) -> dict:
+    from django.db import connection
+
+    s = connection.settings_dict  # during the test: the test database
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{s['NAME']}"
+    else:
+        auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+        url = f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    return {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "complaintdesk.config.settings",
+            "TASK_QUEUE_URL": "immediate", "MAILBOX_ID": str(box.pk), "PYTHONPATH": str(ROOT)}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_poller_killed_between_commit_and_flag_leaves_one_ticket(imap_server, box):  # noqa: F811
+    imap_server.append(box.folder, mail()[0])
+    child = subprocess.Popen([sys.executable, "-c", CHILD], cwd=ROOT, env=_child_env(box), text=True,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        line = child.stdout.readline()
+        assert line.strip() == "committed", child.stderr.read()
+        assert Ticket.objects.count() == 1  # committed, seen from this test's own connection
+        child.send_signal(signal.SIGKILL)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert handled(imap_server, box) == {1: False}
+    assert poll(box) == {"already_handled": 1}
+    assert Ticket.objects.count() == 1 and handled(imap_server, box) == {1: True}

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "complaintdesk.monthly",
     "complaintdesk.mail",
     "complaintdesk.bulletins",
+    "complaintdesk.stats",
     "django_htmx",
     "csp",
     "django_otp",

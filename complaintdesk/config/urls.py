@@ -19,6 +19,7 @@ urlpatterns = [
     path("dashboard/", include("complaintdesk.reports.urls")),
     path("reports/", include("complaintdesk.monthly.urls")),
     path("bulletins/", include("complaintdesk.bulletins.urls")),
+    path("statistics/", include("complaintdesk.stats.urls")),
     path("inbox/", include("complaintdesk.notifications.urls")),
     path("search/", include("complaintdesk.search.urls")),
     path("capa/", include("complaintdesk.capa.urls")),

@@ -109,6 +109,12 @@ _WORKFLOW_TEMPLATES = [
            gettext_lazy("Major case %(ticket_number)s “%(title)s”: %(step)s by %(actor)s. "
                         "%(note)s"),
            {**_STEP, "step": "event"}),
+    # Sent by stats/services/thresholds.py: a unit's KPI is past its control threshold (管控阀值).
+    _staff("kpi_threshold_crossed", StaffEvent.THRESHOLD_CROSSED,
+           gettext_lazy("%(unit)s: %(kpi)s past its control threshold"),
+           gettext_lazy("%(unit)s, %(period)s: %(kpi)s is %(value)s, past the control threshold of "
+                        "%(threshold)s. The figures are on the statistics page."),
+           {"unit": "text", "kpi": "text", "period": "text", "value": "text", "threshold": "text"}),
 ]
 
 # Sent by capa/services (corrective and preventive actions).

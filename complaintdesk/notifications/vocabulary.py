@@ -50,6 +50,7 @@ class StaffEvent(LabelledEnum):
     CAPA = "capa"  # a corrective action given to me, waiting for my verification, or overdue (capa/)
     REPORT_STEP = "report_step"  # a report or bulletin waits for me, was decided, or is due soon
     BULLETIN = "bulletin"  # a bulletin names my unit (003 监督与通报)
+    THRESHOLD_CROSSED = "threshold_crossed"  # a KPI of my unit is past its control threshold (stats/)
 
     @classmethod
     def _labels(cls):
@@ -69,6 +70,7 @@ class StaffEvent(LabelledEnum):
             cls.CAPA: _("A corrective action of mine or for me to verify"),
             cls.REPORT_STEP: _("A report or bulletin waits for me, is decided or is due"),
             cls.BULLETIN: _("A bulletin names my unit"),
+            cls.THRESHOLD_CROSSED: _("A key figure of my unit is past its control threshold"),
         }
 
 

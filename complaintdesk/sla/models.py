@@ -166,6 +166,10 @@ class TicketClock(models.Model):
             models.Index(fields=["next_escalation_at"], name="clock_escalation_due",
                          condition=models.Q(next_escalation_at__isnull=False)),
             models.Index(fields=["ticket", "state"], name="clock_ticket_state"),
+            # The statistics roll-up finds the breaches since its last run (the scan writes no
+            # event); partial, so registering a ticket (clocks not breached) never touches it.
+            models.Index(fields=["breached_at"], name="clock_breached",
+                         condition=models.Q(breached_at__isnull=False)),
         ]
 
     def __str__(self):

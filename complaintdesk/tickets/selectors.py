@@ -41,7 +41,14 @@ from complaintdesk.tickets.facts import (
     ticket_facts,
 )
 from complaintdesk.tickets.models import Assignment, Attachment, Ticket, TicketEvent
-from complaintdesk.tickets.vocabulary import OPEN_STATES, Severity, TicketFlag
+from complaintdesk.tickets.vocabulary import (
+    OPEN_STATES,
+    Cause,
+    Satisfaction,
+    Severity,
+    SourceTier,
+    TicketFlag,
+)
 from complaintdesk.tickets.workflow import allowed_actions
 
 # Joined: only the one large table. The small ones (categories, org units, departments, staff)
@@ -102,6 +109,13 @@ class TicketFilters:
     sla: list[str] | None = None  # at_risk, overdue (the ticket's deadline status)
     q: str = ""  # free text: the start of a ticket number, words of the title, a phone number
     flag: list[str] | None = None  # repeat, over_the_head, special, incident (all must hold)
+    # The statistics' drill-down (stats/): a value, or "-" for "not recorded".
+    severity: str = ""
+    cause: str = ""
+    source_tier: str = ""
+    satisfaction: str = ""
+    lead_department: str = ""  # code; the department leading it now ("-": none, at the centre)
+    responsible_department: str = ""  # code ("-": none recorded)
 
 
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -166,12 +180,42 @@ def _apply_filters(tickets: QuerySet, f: TicketFilters, viewer=None) -> QuerySet
         if dept is None:
             raise ValidationFailed.on("department", _("No department has this code."))
         tickets = tickets.filter(assignments__department=dept, assignments__active=True)
+    tickets = _apply_stats_filters(tickets, f)
     if registered_from:
         tickets = tickets.filter(created_at__gte=registered_from)
     if registered_to:
         tickets = tickets.filter(created_at__lt=registered_to)
     if f.q:
         tickets = tickets.filter(_text_match(f.q, phones=full_phones_q(viewer)))
+    return tickets
+
+
+def _apply_stats_filters(tickets: QuerySet, f: TicketFilters) -> QuerySet:
+    """The filters the statistics link to (one per dimension of the roll-up): an enum value
+    checked against its vocabulary, or "-" for the tickets that have none yet."""
+    for name, enum in (("severity", Severity), ("cause", Cause), ("source_tier", SourceTier),
+                       ("satisfaction", Satisfaction)):
+        value = getattr(f, name)
+        if not value:
+            continue
+        if value == "-":
+            tickets = tickets.filter(**{name: ""})
+            continue
+        if value not in {m.value for m in enum}:
+            raise ValidationFailed.on(name, _("“%(value)s” is not a value of this field; choose from: %(values)s.") % {
+                "value": value[:40], "values": ", ".join(m.value for m in enum)})
+        tickets = tickets.filter(**{name: value})
+    for name in ("lead_department", "responsible_department"):
+        code = getattr(f, name)
+        if not code:
+            continue
+        if code == "-":
+            tickets = tickets.filter(**{f"{name}__isnull": True})
+            continue
+        dept = Department.objects.filter(code=code).first()
+        if dept is None:
+            raise ValidationFailed.on(name, _("No department has this code."))
+        tickets = tickets.filter(**{f"{name}_id": dept.pk})
     return tickets
 
 

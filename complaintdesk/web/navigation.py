@@ -56,6 +56,9 @@ _ALL_ITEMS = (
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),
     NavItem("imports", _("Imports"), "imports:home", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
+        "statistics", _("Statistics"), "stats:statistics",
+        frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
+    ),
     NavItem("admin", _("Administration"), "admin:index", frozenset({Role.ADMIN})),
 )
 

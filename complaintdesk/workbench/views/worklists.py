@@ -87,6 +87,15 @@ class WorklistFilterForm(forms.Form):
     department = forms.CharField(label=_("Department"), required=False, max_length=64)
     org_unit = forms.CharField(label=_("Org unit"), required=False, max_length=64)
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_blank(Channel.choices()))
+    # The statistics' drill-down (stats/): a value or "-" (none recorded), checked by the selector.
+    severity = forms.CharField(label=_("Severity"), required=False, max_length=30, widget=forms.HiddenInput)
+    cause = forms.CharField(label=_("Cause"), required=False, max_length=30, widget=forms.HiddenInput)
+    source_tier = forms.CharField(label=_("Source tier"), required=False, max_length=30, widget=forms.HiddenInput)
+    satisfaction = forms.CharField(label=_("Satisfaction"), required=False, max_length=30, widget=forms.HiddenInput)
+    lead_department = forms.CharField(label=_("Lead department"), required=False, max_length=64,
+                                      widget=forms.HiddenInput)
+    responsible_department = forms.CharField(label=_("Responsible department"), required=False, max_length=64,
+                                             widget=forms.HiddenInput)
     date_from = forms.DateField(label=_("Registered from"), required=False)
     date_to = forms.DateField(label=_("Registered until"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
@@ -97,7 +106,7 @@ class WorklistFilterForm(forms.Form):
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end date is before the start date."))
-        for name in ("q", "category", "department", "org_unit", "cursor"):
+        for name in ("q", "category", "department", "org_unit", "cursor", *STATS_FILTERS):
             if "\x00" in (data.get(name) or ""):
                 self.add_error(name, _("Remove the NUL character."))
         return data
@@ -124,7 +133,12 @@ def _filters(data: dict) -> TicketFilters:
         registered_from=_day_start(data.get("date_from")),
         registered_to=_day_start(end + dt.timedelta(days=1)) if end and end < dt.date(2199, 12, 30) else _day_start(end),
         q=(data.get("q") or "").strip(),
+        **{name: (data.get(name) or "").strip() for name in STATS_FILTERS},
     )
+
+
+# The filters only the statistics' drill-down sets (hidden fields of the form).
+STATS_FILTERS = ("severity", "cause", "source_tier", "satisfaction", "lead_department", "responsible_department")
 
 
 def _query_without(params: QueryDict, *names: str) -> str:

@@ -106,8 +106,7 @@ def bucket_label(key: str, period: Period | str) -> str:
     period = Period(period)
     if period == Period.REPORT_MONTH:
         first, last = report_month_range(dt.date.fromisoformat(key[:7] + "-01"))
-        return str(_("%(month)s (%(first)s – %(last)s)") % {"month": key[:7], "first": first.isoformat(),
-                                                               "last": last.isoformat()})
+        return f"{key[:7]} ({first.isoformat()} – {last.isoformat()})"  # no words: the same in every language
     return key
 
 

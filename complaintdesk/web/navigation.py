@@ -56,6 +56,7 @@ _ALL_ITEMS = (
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),
     NavItem("imports", _("Imports"), "imports:home", frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN})),
+    NavItem(
         "statistics", _("Statistics"), "stats:statistics",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),

@@ -362,3 +362,35 @@ def test_no_state_change_on_get(handling, users, client):
 def test_figures_need_aware_datetimes(users):
     with pytest.raises(ValueError):
         capa_figures(viewer=users["supervisor"], start=dt.datetime(2026, 1, 1), end=timezone.now())
+
+
+def test_link_tickets_to_an_action(handling, make_ticket, users, api, client):
+    action = _raise(users, None, category="billing", source_note="计费类投诉环比上升")
+    other = make_ticket(phone="13900139111")
+    caller = api(users["supervisor"])
+    r = caller.post(f"/capa/{action.pk}/tickets", {"ticket": handling.number, "expected_version": 1})
+    assert r.status_code == 200 and r.json()["tickets"] == [handling.number] and r.json()["version"] == 2
+    assert caller.post(f"/capa/{action.pk}/tickets", {"ticket": handling.number}).status_code == 422  # twice
+    assert caller.post(f"/capa/{action.pk}/tickets", {"ticket": "nope"}).status_code == 422
+    assert caller.post(f"/capa/{action.pk}/tickets", {"ticket": other.number, "expected_version": 1}).status_code == 409
+    # Someone who may see the action but neither owns, raised nor verifies it: refused.
+    assert api(users["dept_head"]).post(f"/capa/{action.pk}/tickets", {"ticket": other.number}).status_code in (403, 422)
+    client.force_login(users["supervisor"])
+    r = client.post(f"/capa/{action.pk}/tickets/", {"link-ticket": other.number, "link-expected_version": "2"})
+    assert r.status_code == 302
+    assert TicketEvent.objects.filter(type=EventType.CAPA_RAISED, ticket__in=[handling, other]).count() == 2
+    assert ActionEvent.objects.filter(action=action, type=ActionEventType.TICKET_LINKED).count() == 2
+
+
+def test_action_page_queries_do_not_grow(handling, users, client):
+    action = _raise(users, handling)
+    client.force_login(users["supervisor"])
+    small = _count(lambda: client.get(f"/capa/{action.pk}/"))
+    for i in range(10):
+        a.action_note_progress(action_id=action.pk, actor=users["handler"], text=f"进展{i}")
+    assert _count(lambda: client.get(f"/capa/{action.pk}/")) == small
+    client.force_login(users["handler"])
+    small = _count(lambda: client.get(f"/capa/ticket/{handling.pk}/"))
+    for i in range(5):
+        _raise(users, handling, title=f"措施{i}")
+    assert _count(lambda: client.get(f"/capa/ticket/{handling.pk}/")) == small

@@ -57,6 +57,9 @@ class FiguresQuery(InputSchema):
 
     @model_validator(mode="after")
     def _ordered(self):
+        for value in (self.start, self.end):
+            if not dt.date(1970, 1, 1) <= value <= dt.date(2200, 1, 1):
+                raise ValueError("dates are between 1970 and 2200")
         if self.end < self.start:
             raise ValueError("end must not be before start")
         if (self.end - self.start).days > 3660:
@@ -84,6 +87,13 @@ def raise_action(request, payload: s.ActionIn):
 
 @router.get("/capa/{action_id}", response=s.ActionOut, summary="Get a corrective or preventive action")
 def get_action(request, action_id: int):
+    return s.action_out(selectors.action_page(viewer=request.user, action_id=action_id))
+
+
+@router.post("/capa/{action_id}/tickets", response=s.ActionOut, summary="Link a ticket to an action")
+def link_ticket(request, action_id: int, payload: s.LinkIn):
+    services.action_link_ticket(action_id=action_id, actor=request.user, ticket_number=payload.ticket,
+                                expected_version=payload.expected_version)
     return s.action_out(selectors.action_page(viewer=request.user, action_id=action_id))
 
 

@@ -53,3 +53,8 @@ class RaiseForm(forms.Form):
 class NoteForm(forms.Form):
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     text = forms.CharField(label=_("Note"), widget=_area(), required=False, max_length=TEXT_MAX)
+
+
+class LinkForm(forms.Form):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    ticket = forms.CharField(label=_("Ticket number"), max_length=32)

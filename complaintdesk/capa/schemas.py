@@ -122,6 +122,11 @@ class StepIn(InputSchema):
     expected_version: int | None = Field(None, ge=0, le=2**31 - 1)
 
 
+class LinkIn(InputSchema):
+    ticket: str = Field(..., max_length=32, description="the ticket's number")
+    expected_version: int | None = Field(None, ge=0, le=2**31 - 1)
+
+
 class FiguresOut(Schema):
     start: dt.datetime
     end: dt.datetime

@@ -125,6 +125,7 @@ class ActionPage:
     events: list
     allowed_steps: list[Step]
     overdue: bool
+    may_link: bool
 
 
 def action_page(*, viewer, action_id: int, now: dt.datetime | None = None) -> ActionPage:
@@ -139,9 +140,13 @@ def action_page(*, viewer, action_id: int, now: dt.datetime | None = None) -> Ac
         correctiveaction_id=action.pk).values("ticket_id")).only("id", "number", "title", "state").order_by("id"))
     categories = list(action.categories.all().order_by("path"))
     events = list(action.events.select_related("actor").order_by("id"))
+    who, facts = actor_facts(viewer), facts_of(action)
     return ActionPage(action=action, tickets=tickets, categories=categories, events=events,
-                      allowed_steps=workflow.allowed_steps(actor_facts(viewer), facts_of(action)),
-                      overdue=action.state in ACTION_OPEN_STATES and action.due_at < now)
+                      allowed_steps=workflow.allowed_steps(who, facts),
+                      overdue=action.state in ACTION_OPEN_STATES and action.due_at < now,
+                      may_link=workflow.is_open(facts.state) and (
+                          workflow.is_owner(who, facts) or workflow.is_verifier(who, facts)
+                          or viewer.pk == action.raised_by_id))
 
 
 # -- on the ticket page ------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def _event_rows(events) -> list[dict]:
     return rows
 
 
-def _page(request, action_id: int, *, bound: tuple[Step, f.NoteForm] | None = None, status=200):
+def _page(request, action_id: int, *, bound: tuple[Step, f.NoteForm] | None = None, link_form=None, status=200):
     try:
         page = selectors.action_page(viewer=request.user, action_id=action_id)
     except NotFound:
@@ -186,7 +186,30 @@ def _page(request, action_id: int, *, bound: tuple[Step, f.NoteForm] | None = No
         "source": _label(ActionSource, a.source), "due": _local(a.due_at), "raised": _local(a.raised_at),
         "events": _event_rows(page.events),
         "hidden_tickets": a.tickets.count() - len(page.tickets),
+        "link_form": describe_errors(link_form) if link_form is not None else (
+            f.LinkForm(initial={"expected_version": a.version}, prefix="link") if page.may_link else None),
     }, status=status)
+
+
+@login_required
+@require_POST
+def action_link(request, action_id: int):
+    form = f.LinkForm(request.POST, prefix="link")
+    if form.is_valid():
+        try:
+            services.action_link_ticket(action_id=action_id, actor=request.user, ticket_number=form.cleaned_data["ticket"],
+                                        expected_version=form.cleaned_data["expected_version"])
+        except ValidationFailed as exc:
+            add_service_errors(form, exc)
+        except (Conflict, Forbidden) as exc:
+            messages.warning(request, str(exc.message))
+            return redirect("capa:action", action_id=action_id)
+        except NotFound:
+            raise Http404(gettext("No such corrective action.")) from None
+        else:
+            messages.success(request, gettext("Ticket %(number)s linked.") % {"number": form.cleaned_data["ticket"]})
+            return redirect("capa:action", action_id=action_id)
+    return _page(request, action_id, link_form=form, status=422)
 
 
 @login_required
@@ -289,6 +312,7 @@ urlpatterns = [
     path("", worklist, name="worklist"),
     path("new/", action_new, name="new"),
     path("<int:action_id>/", action_detail, name="action"),
+    path("<int:action_id>/tickets/", action_link, name="link"),
     path("<int:action_id>/<slug:step>/", action_step, name="step"),
     path("ticket/<int:ticket_id>/", ticket_panel, name="ticket_panel"),
     path("ticket/<int:ticket_id>/root-cause/", ticket_root_cause, name="ticket_root_cause"),

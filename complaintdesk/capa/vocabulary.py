@@ -87,6 +87,7 @@ class ActionEventType(LabelledEnum):
     CLOSED = "closed"
     CANCELLED = "cancelled"
     ESCALATED = "escalated"  # past its deadline: the people above the owner were told
+    TICKET_LINKED = "ticket_linked"
 
     @classmethod
     def _labels(cls):
@@ -99,4 +100,5 @@ class ActionEventType(LabelledEnum):
             cls.CLOSED: _("Closed"),
             cls.CANCELLED: _("Cancelled"),
             cls.ESCALATED: _("Overdue: escalated"),
+            cls.TICKET_LINKED: _("Ticket linked"),
         }

@@ -194,20 +194,23 @@ def action_raise(*, actor, kind: str, title: str, description: str, owner: str,
     return action
 
 
-def action_link_ticket(*, action_id: int, actor, ticket_id: int, expected_version: int | None = None,
+def action_link_ticket(*, action_id: int, actor, ticket_number: str, expected_version: int | None = None,
                        at: dt.datetime | None = None) -> CorrectiveAction:
-    """Link one more ticket (a repeat of the same matter) to an open action."""
+    """Link one more ticket (another case of the same matter) to an open action: by the
+    owner, whoever raised it or a verifier; the ticket gets a `capa_raised` event too."""
     at = at or timezone.now()
-    ticket = visible_tickets(actor).filter(pk=ticket_id).first()
+    number = (ticket_number or "").strip()
+    ticket = visible_tickets(actor).filter(number=number).first() if number else None
     if ticket is None:
-        raise ValidationFailed.on("ticket", _("No such ticket."))
+        raise ValidationFailed.on("ticket", _("No such ticket."), "required" if not number else "invalid")
     with transaction.atomic():
         action = _locked(action_id, actor, expected_version)
-        who = actor_facts(actor)
-        facts = facts_of(action)
-        if not workflow.is_open(facts.state) or not (workflow.is_owner(who, facts) or workflow.is_verifier(who, facts)
-                                                    or actor.pk == action.raised_by_id):
+        who, facts = actor_facts(actor), facts_of(action)
+        if not workflow.is_open(facts.state) or not (
+                workflow.is_owner(who, facts) or workflow.is_verifier(who, facts) or actor.pk == action.raised_by_id):
             raise Forbidden(_("You may not link tickets to this action now."), code="refused_link")
+        if action.tickets.filter(pk=ticket.pk).exists():
+            raise ValidationFailed.on("ticket", _("This ticket is already linked."))
         Ticket.objects.select_for_update(of=("self",)).filter(pk=ticket.pk).first()
         action.tickets.add(ticket)
         action.version += 1
@@ -215,8 +218,8 @@ def action_link_ticket(*, action_id: int, actor, ticket_id: int, expected_versio
         action.save(update_fields=["version", "updated_at"])
         event_append(ticket=ticket, type=EventType.CAPA_RAISED, actor=actor, at=at,
                      from_state=ticket.state, to_state=ticket.state,
-                     payload={"capa": action.number, "title": action.title})
-        ActionEvent.objects.create(action=action, type=ActionEventType.PROGRESS_NOTED, actor=actor, created_at=at,
+                     payload={"capa": action.number, "title": action.title, "linked": True})
+        ActionEvent.objects.create(action=action, type=ActionEventType.TICKET_LINKED, actor=actor, created_at=at,
                                    from_state=action.state, to_state=action.state,
                                    payload={"linked_ticket": ticket.number})
     return action

@@ -246,6 +246,8 @@ _PAYLOAD_LABELS = {
     "attempt": _("Failed attempts so far"),
     "call_again_at": _("Call again at"), "topics": _("Topics talked about"),
     "gives_up": _("Callback given up"),
+    # capa/: a root cause recorded, a corrective action raised (never the accountability note).
+    "root_cause_name": _("Root cause"), "analysis": _("Cause analysis"), "capa": _("Corrective action"),
 }
 
 

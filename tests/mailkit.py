@@ -13,6 +13,7 @@ Import the fixtures into a test module: `from mailkit import imap_server, smtp_s
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import itertools
 import os
@@ -54,7 +55,7 @@ listen = 127.0.0.1
 base_dir = {dir}/run
 state_dir = {dir}/state
 log_path = {dir}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 default_internal_user = {user}
@@ -75,7 +76,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {imaps_port}
   }}
   chroot =
 }}
@@ -88,10 +90,12 @@ service anvil {{
 @dataclass
 class ImapServer:
     host: str
-    port: int
+    port: int  # plain IMAP, STARTTLS offered when TLS is set up
     user: str
     password: str
     directory: Path
+    imaps_port: int = 0  # TLS from the first byte; 0 when no certificate could be made
+    ca_file: str = ""  # the self-signed certificate, to trust it (MAIL_CA_FILE)
 
     def connect(self) -> imaplib.IMAP4:
         conn = imaplib.IMAP4(self.host, self.port, timeout=10)
@@ -138,10 +142,16 @@ class ImapServer:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-@pytest.fixture(scope="session")
-def imap_server():
+class ServerMissing(Exception):
+    """dovecot is not installed or did not start (the message says which)."""
+
+
+@contextlib.contextmanager
+def dovecot_server():
+    """A running dovecot (ImapServer) for the duration of the block; ServerMissing if it
+    cannot run here. Also used by bench/mail_poll.py."""
     if not os.access(DOVECOT, os.X_OK):
-        _skip_or_fail(f"{DOVECOT} not found (apt-get install dovecot-imapd)")
+        raise ServerMissing(f"{DOVECOT} not found (apt-get install dovecot-imapd)")
     directory = Path(tempfile.mkdtemp(prefix="complaintdesk-dovecot-"))
     if os.geteuid() == 0:
         nobody = pwd.getpwnam("nobody")
@@ -152,20 +162,25 @@ def imap_server():
     for sub in ("run", "state", "mail"):
         (directory / sub).mkdir()
     (directory / "passwd").write_text(f"{IMAP_USER}:{{PLAIN}}{IMAP_PASSWORD}\n")
+    ca_file = _certificate(directory)
+    ssl = (f"ssl = yes\nssl_cert = <{directory}/cert.pem\nssl_key = <{directory}/key.pem" if ca_file
+           else "ssl = no")
     proc = None
     for _attempt in range(3):  # a free port can be taken by someone else before dovecot binds it
-        port = free_port()
+        port, imaps_port = free_port(), free_port()
         (directory / "dovecot.conf").write_text(CONFIG.format(dir=directory, user=user, group=group, uid=uid,
-                                                              gid=gid, port=port))
+                                                              gid=gid, port=port, ssl=ssl,
+                                                              imaps_port=imaps_port if ca_file else 0))
         if os.geteuid() == 0:
             # The unprivileged server must reach its directory (mkdtemp makes it 0700).
             os.chmod(directory, 0o755)  # noqa: S103
             for path in [directory, *directory.rglob("*")]:
                 os.chown(path, uid, gid)
         extra = {"user": uid, "group": gid, "extra_groups": []} if os.geteuid() == 0 else {}
-        proc = subprocess.Popen([DOVECOT, "-F", "-c", str(directory / "dovecot.conf")],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **extra)
-        server = ImapServer("127.0.0.1", port, IMAP_USER, IMAP_PASSWORD, directory)
+        proc = subprocess.Popen([DOVECOT, "-F", "-c", str(directory / "dovecot.conf")],  # noqa: S603
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **extra)
+        server = ImapServer("127.0.0.1", port, IMAP_USER, IMAP_PASSWORD, directory,
+                            imaps_port=imaps_port if ca_file else 0, ca_file=ca_file)
         if _wait_for_imap(server, proc):
             break
         _stop(proc)
@@ -173,12 +188,34 @@ def imap_server():
     if proc is None:
         log = server.log()
         shutil.rmtree(directory, ignore_errors=True)
-        _skip_or_fail(f"dovecot did not start: {log[-2000:]}")
+        raise ServerMissing(f"dovecot did not start: {log[-2000:]}")
     try:
         yield server
     finally:
         _stop(proc)
         shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    try:
+        with dovecot_server() as server:
+            yield server
+    except ServerMissing as exc:
+        _skip_or_fail(str(exc))
+
+
+def _certificate(directory: Path) -> str:
+    """A self-signed certificate for 127.0.0.1 (openssl), for the TLS tests; "" without openssl."""
+    openssl = shutil.which("openssl")
+    if not openssl:
+        return ""
+    done = subprocess.run(  # noqa: S603 - fixed arguments
+        [openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+         "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem")],
+        capture_output=True, check=False)
+    return str(directory / "cert.pem") if done.returncode == 0 else ""
 
 
 def _group_name(gid: int) -> str:

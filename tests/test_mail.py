@@ -224,6 +224,22 @@ def test_a_missing_password_variable_is_reported_and_nothing_happens(imap_server
     assert box.password_env in box.last_error and not Ticket.objects.exists()
 
 
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_and_starttls_with_a_checked_certificate(imap_server, monkeypatch, org, settings, security):  # noqa: F811
+    if not imap_server.ca_file:
+        pytest.skip("no openssl to make the test server's certificate")
+    port = imap_server.imaps_port if security == "ssl" else imap_server.port
+    box = make_mailbox(imap_server, monkeypatch, org, security=security, port=port)
+    imap_server.append(box.folder, mail()[0])
+    # Without trusting the server's certificate the connection is refused, nothing is read.
+    result = mailbox_poll(mailbox=box)
+    assert "CERTIFICATE_VERIFY_FAILED" in result.error and not Ticket.objects.exists()
+    settings.MAIL_CA_FILE = imap_server.ca_file
+    assert poll(box) == {"registered": 1}
+    logins = [line for line in imap_server.log().splitlines() if "imap-login: Info: Login:" in line]
+    assert ", TLS" in logins[-1]  # the server's own word: the session was encrypted
+
+
 # -- exactly once across crashes -------------------------------------------------------------
 
 class Died(BaseException):

@@ -13,6 +13,7 @@ class AccessKind(LabelledEnum):
     LEDGER_EXPORT = "ledger_export"
     LEDGER_ENTRY_API = "ledger_entry_api"
     CUSTOMER_LOOKUP = "customer_lookup"
+    LEDGER_ENTRY_PAGE = "ledger_entry_page"
 
     @classmethod
     def _labels(cls):
@@ -24,4 +25,5 @@ class AccessKind(LabelledEnum):
             cls.LEDGER_EXPORT: _("Ledger export"),
             cls.LEDGER_ENTRY_API: _("Ledger entry with dossier (API)"),
             cls.CUSTOMER_LOOKUP: _("Customer lookup"),
+            cls.LEDGER_ENTRY_PAGE: _("Case dossier page"),
         }

@@ -4,7 +4,13 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.i18n import pick
-from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit, LedgerReason
+from complaintdesk.sla.vocabulary import (
+    ClockState,
+    ClockType,
+    DossierNoteKind,
+    DurationUnit,
+    LedgerReason,
+)
 from complaintdesk.tickets.vocabulary import Channel, Kind, Severity
 
 
@@ -214,3 +220,26 @@ class CaseDossier(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} dossier"
+
+
+class DossierNote(models.Model):
+    """An instruction (批示) or a follow-up note on a ledger entry's case dossier; append-only,
+    each also an event of the ticket (sla/services/dossier_notes.py: dossier_note_add)."""
+
+    ledger_entry = models.ForeignKey(LedgerEntry, verbose_name=_("ledger entry"), on_delete=models.CASCADE,
+                                     related_name="notes")
+    kind = models.CharField(_("kind"), max_length=20, choices=DossierNoteKind.choices())
+    text = models.TextField(_("text"), max_length=4000)
+    author = models.ForeignKey("accounts.User", verbose_name=_("written by"), on_delete=models.PROTECT,
+                               related_name="+")
+    created_at = models.DateTimeField(_("written at"))
+    event = models.OneToOneField("tickets.TicketEvent", verbose_name=_("event"), null=True, blank=True,
+                                 on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("dossier note")
+        verbose_name_plural = _("dossier notes")
+        indexes = [models.Index(fields=["ledger_entry", "id"], name="dossier_note_entry")]
+
+    def __str__(self):
+        return f"{self.ledger_entry_id} {self.kind}"

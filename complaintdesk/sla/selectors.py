@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
@@ -20,10 +20,12 @@ from complaintdesk.core.phones import elements_shown, phone_shown
 from complaintdesk.core.xlsx import XlsxSheet
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.search.conditions import text_condition, text_query
-from complaintdesk.sla.models import LedgerEntry, TicketClock
-from complaintdesk.sla.vocabulary import ClockType, LedgerReason
+from complaintdesk.sla.models import CaseDossier, DossierNote, LedgerEntry, TicketClock
+from complaintdesk.sla.vocabulary import ClockType, DossierNoteKind, LedgerReason
+from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets.facts import full_phones_q
 from complaintdesk.tickets.models import Ticket
+from complaintdesk.tickets.vocabulary import State
 
 LIST_RELATED = ("ticket", "clock", "department", "org_unit")
 EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -59,6 +61,9 @@ class LedgerFilters:
     date_from: dt.datetime | None = None  # entered at or after
     date_to: dt.datetime | None = None  # entered before
     open_only: bool = False  # not resolved yet
+    resolved_only: bool = False  # resolved (the ticket closed)
+    ticket_state: str = ""  # the ticket's state now
+    category: str = ""  # category code; its whole subtree matches
 
 
 def _bounded(value, field: str):
@@ -103,6 +108,19 @@ def _filtered(viewer, f: LedgerFilters) -> QuerySet:
         entries = entries.filter(opened_at__lt=date_to)
     if f.open_only:
         entries = entries.filter(resolved_at__isnull=True)
+    if f.resolved_only:
+        entries = entries.filter(resolved_at__isnull=False)
+    if f.ticket_state:
+        try:
+            entries = entries.filter(ticket__state=State(f.ticket_state).value)
+        except ValueError:
+            raise ValidationFailed.on("ticket_state", _("Choose a state from the list.")) from None
+    if f.category:
+        node = Category.objects.filter(code=f.category).only("path").first()
+        if node is None:
+            raise ValidationFailed.on("category", _("No category has this code."))
+        # The category's subtree by its materialised path (one join, no list of ids).
+        entries = entries.filter(ticket__category__path__startswith=node.path)
     return entries
 
 
@@ -131,15 +149,30 @@ class LedgerPage:
 
 def ledger_search(*, viewer, q: str = "", org_unit: str = "", department: str = "",
                   date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
-                  open_only: bool = False, cursor: str = "", limit: int = 50) -> LedgerPage:
+                  open_only: bool = False, resolved_only: bool = False, ticket_state: str = "",
+                  category: str = "", cursor: str = "", limit: int = 50,
+                  with_notes: bool = False) -> LedgerPage:
     """Newest first, keyset-paginated on id (entries are added in time order): page 1,000
     costs what page 1 costs. One query, plus one per org unit / department code given."""
     limit = max(1, min(int(limit), MAX_LIMIT))
     entries = _filtered(viewer, LedgerFilters(q=q, org_unit=org_unit, department=department,
-                                              date_from=date_from, date_to=date_to, open_only=open_only))
+                                              date_from=date_from, date_to=date_to, open_only=open_only,
+                                              resolved_only=resolved_only, ticket_state=ticket_state,
+                                              category=category))
     if cursor:
         entries = entries.filter(id__lt=decode_cursor(cursor))
-    rows = list(entries.select_related(*LIST_RELATED).order_by("-id")[: limit + 1])
+    entries = entries.select_related(*LIST_RELATED, "ticket__category")
+    if with_notes:
+        # The workbench list shows how many instructions and notes each case has: counted in
+        # the same query (subqueries per row of the page, not a query per row).
+        notes = DossierNote.objects.filter(ledger_entry_id=OuterRef("pk")).order_by().values("ledger_entry_id")
+        entries = entries.annotate(
+            instructions=Subquery(notes.filter(kind=DossierNoteKind.INSTRUCTION)
+                                  .annotate(n=Count("id")).values("n")[:1]),
+            follow_ups=Subquery(notes.filter(kind=DossierNoteKind.FOLLOW_UP)
+                                .annotate(n=Count("id")).values("n")[:1]),
+            has_dossier=Exists(CaseDossier.objects.filter(ledger_entry_id=OuterRef("pk"))))
+    rows = list(entries.order_by("-id")[: limit + 1])
     more = len(rows) > limit
     rows = rows[:limit]
     return LedgerPage(items=rows, next_cursor=encode_cursor(rows[-1].pk) if more and rows else None)
@@ -213,11 +246,14 @@ def ledger_xlsx_write(entries: Iterable[LedgerEntry], out, *, title: str = "",
 
 def ledger_export_xlsx(*, viewer, out, q: str = "", org_unit: str = "", department: str = "",
                        date_from: dt.datetime | None = None, date_to: dt.datetime | None = None,
-                       open_only: bool = False, customers: set[int] | None = None) -> int:
+                       open_only: bool = False, resolved_only: bool = False, ticket_state: str = "",
+                       category: str = "", customers: set[int] | None = None) -> int:
     """The entries `ledger_search` would list (all pages), newest first, as .xlsx into `out`.
     Rows are read in chunks (a server-side cursor on PostgreSQL), never all at once."""
     entries = _filtered(viewer, LedgerFilters(q=q, org_unit=org_unit, department=department,
-                                              date_from=date_from, date_to=date_to, open_only=open_only))
+                                              date_from=date_from, date_to=date_to, open_only=open_only,
+                                              resolved_only=resolved_only, ticket_state=ticket_state,
+                                              category=category))
     rows = entries.select_related(*LIST_RELATED).order_by("-id").iterator(chunk_size=2000)
     return ledger_xlsx_write(rows, out, customers=customers)
 
@@ -239,3 +275,15 @@ def dossier_shown(snapshot: dict, *, full_phones: bool) -> dict:
         ticket["elements"] = elements_shown(ticket.get("elements") or {}, full=False)
         out["ticket"] = ticket
     return out
+
+
+def dossier_notes(*, entry: LedgerEntry) -> list[DossierNote]:
+    """The instructions and follow-up notes of an entry (already fetched through
+    `ledger_get`, so in the viewer's scope), oldest first, with their authors: one query."""
+    return list(DossierNote.objects.filter(ledger_entry_id=entry.pk).select_related("author").order_by("id"))
+
+
+def snapshot_people(snapshot: dict) -> dict[int, str]:
+    """{user id: name} of the people a dossier's snapshot names (no query: they are in it)."""
+    return {p["id"]: p.get("name") or p.get("username") or str(p["id"])
+            for p in (snapshot or {}).get("people") or [] if isinstance(p, dict) and "id" in p}

@@ -101,3 +101,31 @@ class LedgerReason(LabelledEnum):
     @classmethod
     def _labels(cls):
         return {cls.BREACH: _("Deadline missed"), cls.OVER_THE_HEAD: _("Over-the-head complaint")}
+
+
+class DossierNoteKind(LabelledEnum):
+    """What is written on a case dossier: the head's instruction (批示: the decision on how the
+    case is to be settled) or a follow-up note (what was done since)."""
+
+    INSTRUCTION = "instruction"
+    FOLLOW_UP = "follow_up"
+
+    @classmethod
+    def _labels(cls):
+        return {cls.INSTRUCTION: _("Instruction (批示)"), cls.FOLLOW_UP: _("Follow-up note")}
+
+
+# Who writes what on a dossier (role values; accounts/roles.py): the instruction is the
+# department head's or a leader's decision; anyone working the case may add a follow-up.
+DOSSIER_NOTE_ROLES = {
+    DossierNoteKind.INSTRUCTION: frozenset({"dept_head", "leader"}),
+    DossierNoteKind.FOLLOW_UP: frozenset({"dept_head", "leader", "supervisor", "dispatcher", "handler"}),
+}
+
+
+def dossier_note_allowed(role: str, kind: str) -> bool:
+    """The guard the dossier page (which forms to show) and the writer share."""
+    try:
+        return role in DOSSIER_NOTE_ROLES[DossierNoteKind(kind)]
+    except ValueError:
+        return False

@@ -278,6 +278,8 @@ class EventType(LabelledEnum):
     CALLBACK_ATTEMPTED = "callback_attempted"
     # A message from the customer that changes nothing (mail/: an e-mail answering the ticket).
     CUSTOMER_MESSAGE = "customer_message"
+    DOSSIER_INSTRUCTED = "dossier_instructed"  # sla/: the head's instruction (批示) on the case dossier
+    DOSSIER_FOLLOWED_UP = "dossier_followed_up"  # sla/: a follow-up note on the case dossier
 
     @classmethod
     def _labels(cls):
@@ -319,6 +321,8 @@ class EventType(LabelledEnum):
             cls.CAPA_RAISED: _("Corrective action raised"),
             cls.CALLBACK_ATTEMPTED: _("Callback attempt"),
             cls.CUSTOMER_MESSAGE: _("Message from the customer"),
+            cls.DOSSIER_INSTRUCTED: _("Instruction on the case dossier (批示)"),
+            cls.DOSSIER_FOLLOWED_UP: _("Follow-up note on the case dossier"),
         }
 
 

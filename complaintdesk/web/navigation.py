@@ -40,6 +40,10 @@ _ALL_ITEMS = (
         frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
     ),
     NavItem(
+        "ledger", _("Complaint ledger"), "workbench:ledger",
+        frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD, Role.ADMIN}),
+    ),
+    NavItem(
         "dashboard", _("Dashboard"), "reports:dashboard",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),

@@ -7,6 +7,7 @@ from complaintdesk.workbench.views import (
                callbacks,
                customers,
                incidents,
+               ledger,
                register,
                ticket,
                worklists,
@@ -15,4 +16,5 @@ from complaintdesk.workbench.views import (
 app_name = "workbench"
 # incidents before ticket: /tickets/<id>/similar/ is not an action of ticket.urlpatterns.
 urlpatterns = [*worklists.urlpatterns, *incidents.urlpatterns, *register.urlpatterns, *ticket.urlpatterns,
-               *customers.urlpatterns, *callbacks.urlpatterns]
+               *customers.urlpatterns, *callbacks.urlpatterns,
+               *ledger.urlpatterns]

@@ -393,3 +393,23 @@ def test_pages_upload_dry_run_and_progress(tmp_path, dispatcher, client, django_
     assert client.get(f"/imports/{batch.pk}/start/").status_code == 405  # no change on GET
     client.force_login(dispatcher.__class__.objects.get(username="agent"))
     assert client.get("/imports/").status_code == 403
+
+
+def test_lists_and_reports_have_a_fixed_number_of_queries(tmp_path, dispatcher, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(dispatcher)
+
+    def count(path):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return len(ctx)
+
+    first = batch_run(_upload(dispatcher, _sheet(tmp_path, ROWS)).pk)
+    one = (count("/imports/"), count(f"/imports/{first.pk}/"))
+    many = [f"ZX{i},李四,123,甲,话费{i},退,2026/11/3,15天" for i in range(30)]
+    for i in range(3):
+        batch_run(_upload(dispatcher, _sheet(tmp_path, many, name=f"m{i}.csv")).pk)
+    last = ImportBatch.objects.order_by("-id").first()
+    assert (count("/imports/"), count(f"/imports/{last.pk}/")) == one

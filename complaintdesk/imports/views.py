@@ -85,7 +85,8 @@ def _batch_context(batch):
     return {"batch": batch, "rows": rows, "dry": dry, "active": batch.state in ACTIVE_STATES, "percent": share,
             "can_start": batch.state == BatchState.CHECKED and batch.dry_created > 0,
             "can_stop_mode": batch.dry_failed == 0, "nav_active": "imports",
-            "states": BatchState, "problem_fields": (batch.problem or {}).get("fields", [])}
+            "checking": batch.state == BatchState.CHECKING, "unreadable": batch.state == BatchState.UNREADABLE,
+            "problem_fields": (batch.problem or {}).get("fields", [])}
 
 
 @login_required

@@ -460,9 +460,11 @@ def _row(batch, actor, mapper: RowMapper, m: MappedRow, seen: dict, earlier: dic
     errors = [*m.errors, *draft_errors]
     if errors:
         return _failed(batch, mapper, m, errors, dry_run)
-    problems = ticket_draft_check(actor=actor, draft=draft, incomplete_ok=batch.register_incomplete)
-    if problems:
-        return _failed(batch, mapper, m, problems, dry_run)
+    if dry_run:
+        # The import itself needs no separate check: ticket_register runs the same validation.
+        problems = ticket_draft_check(actor=actor, draft=draft, incomplete_ok=batch.register_incomplete)
+        if problems:
+            return _failed(batch, mapper, m, problems, dry_run)
     missing = missing_elements(category_code=draft.category, elements=draft.elements) \
         if batch.register_incomplete else []
     notes = _reasons([FieldError(f"elements.{k}", _("Missing: registered incomplete, flagged for review."),

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, Sum
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -19,6 +19,8 @@ from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import Forbidden, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.sla.vocabulary import SlaStatus
+from complaintdesk.stats.models import DailyCount
+from complaintdesk.stats.selectors import rollup_as_of
 from complaintdesk.tickets.models import Ticket, TicketEvent
 from complaintdesk.tickets.selectors import visible_tickets
 from complaintdesk.tickets.vocabulary import (
@@ -90,6 +92,9 @@ class Dashboard:
     trend: list[Figure] = field(default_factory=list)  # one per day of the period, oldest first
     intake_in_period: int = 0
     computed_at: dt.datetime | None = None
+    # A scoped viewer's intake figures (today's, the daily trend) come from the statistics
+    # roll-up (stats/), refreshed every minute: as of this time. None: counted from the tickets.
+    rollup_as_of: dt.datetime | None = None
 
 
 def _local_tz():
@@ -173,13 +178,23 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
 
     board = Dashboard(today=today, date_from=date_from, date_to=date_to, org_unit=unit, org_units=units,
                       computed_at=now or timezone.now())
+    # A scoped viewer: the intake figures from the roll-up, so that no figure joins every
+    # ticket of the period to the scope (the province-wide view reads the tickets' own index).
+    rollup = None
+    if not (everything and unit is None):
+        rollup = _rollup_scope(viewer, units, unit)
+        board.rollup_as_of = rollup_as_of()
 
     # Today's intake, by channel and kind: one GROUP BY over today's rows (created_at index).
     start, end = _day_start(today), _day_start(today + dt.timedelta(days=1))
     by_channel: dict[str, int] = {}
     by_kind: dict[str, int] = {}
-    for row in (tickets.filter(created_at__gte=start, created_at__lt=end)
-                .order_by().values("channel", "kind").annotate(n=Count("id"))):
+    today_rows = (tickets.filter(created_at__gte=start, created_at__lt=end)
+                  .order_by().values("channel", "kind").annotate(n=Count("id")))
+    if rollup is not None:
+        today_rows = (rollup.filter(day=today).order_by().values("channel", "kind")
+                      .annotate(n=Sum("registered")))
+    for row in today_rows:
         by_channel[row["channel"]] = by_channel.get(row["channel"], 0) + row["n"]
         by_kind[row["kind"]] = by_kind.get(row["kind"], 0) + row["n"]
     board.intake_today = sum(by_channel.values())
@@ -228,6 +243,15 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
         callbacks = (TicketEvent.objects.filter(called, created_at__gte=p_start, created_at__lt=p_end)
                      .annotate(outcome=KeyTextTransform("satisfaction", "payload"))
                      .order_by().values("type", "outcome").annotate(n=Count("id")))
+    elif viewer.role not in DEPARTMENT_ROLES or unit is not None:
+        # An org unit's subtree: the period's callback events (type, time index) whose ticket's
+        # unit is in the list; no join on the units' paths.
+        callbacks = (TicketEvent.objects.filter(called, created_at__gte=p_start, created_at__lt=p_end,
+                                                ticket__org_unit_id__in=_unit_ids(viewer, units, unit))
+                     .annotate(outcome=KeyTextTransform("satisfaction", "payload"))
+                     .order_by().values("type", "outcome").annotate(n=Count("id")))
+        if viewer.role in DEPARTMENT_ROLES:
+            callbacks = callbacks.filter(ticket__in=tickets)
     else:
         # The visible tickets joined to their callback events (one join, the event filters in
         # the same filter() call): the planner starts from the events of the period (type, time
@@ -249,12 +273,16 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
     board.satisfaction = _labelled(Satisfaction, by_outcome, board.callbacks)
 
     # Daily intake over the period, by local (Asia/Shanghai) date.
-    per_day = {
-        row["day"]: row["n"]
-        for row in (tickets.filter(created_at__gte=p_start, created_at__lt=p_end)
-                    .annotate(day=TruncDate("created_at", tzinfo=_local_tz()))
-                    .order_by().values("day").annotate(n=Count("id")))
-    }
+    if rollup is not None:
+        per_day = {row["day"]: row["n"] for row in (rollup.filter(day__gte=date_from, day__lte=date_to)
+                                                    .order_by().values("day").annotate(n=Sum("registered")))}
+    else:
+        per_day = {
+            row["day"]: row["n"]
+            for row in (tickets.filter(created_at__gte=p_start, created_at__lt=p_end)
+                        .annotate(day=TruncDate("created_at", tzinfo=_local_tz()))
+                        .order_by().values("day").annotate(n=Count("id")))
+        }
     days = (date_to - date_from).days + 1
     board.trend = [
         Figure(d.isoformat(), d.isoformat(), per_day.get(d, 0))
@@ -263,6 +291,26 @@ def dashboard_get(*, viewer, filters: DashboardFilters | None = None,
     board.intake_in_period = sum(c.count for c in board.trend)
     return board
 
+
+
+def _unit_ids(viewer, units: list[OrgUnit], unit: OrgUnit | None) -> list[int]:
+    """The ids of the chosen unit's subtree, else of the viewer's scope (the units read already)."""
+    if unit is not None:
+        return [u.pk for u in units if u.path.startswith(unit.path)]
+    return [u.pk for u in units]
+
+
+def _rollup_scope(viewer, units: list[OrgUnit], unit: OrgUnit | None):
+    """The roll-up's rows a scoped viewer may see: a department role those of the tickets its
+    department leads now (the roll-up's rule, stats/selectors.py), the others their units'."""
+    rows = DailyCount.objects.all()
+    if unit is not None:
+        rows = rows.filter(org_unit_id__in=_unit_ids(viewer, units, unit))
+    if viewer.role == Role.ADMIN or viewer.is_superuser:
+        return rows
+    if viewer.role in DEPARTMENT_ROLES:
+        return rows.filter(lead_department_id=viewer.department_id) if viewer.department_id else rows.none()
+    return rows if unit is not None else rows.filter(org_unit_id__in=[u.pk for u in units])
 
 
 def cache_seconds() -> int:

@@ -327,6 +327,21 @@ def test_an_answer_to_a_request_for_information_resumes_the_clocks(imap_server, 
     assert clock.state == "running" and clock.due_at > due  # moved by the wait
 
 
+def test_whoever_holds_the_ticket_hears_of_the_customers_message(imap_server, box, users):  # noqa: F811
+    imap_server.append(box.folder, mail()[0])
+    poll(box)
+    ticket = Ticket.objects.get()
+    d = users["dispatcher"]
+    t.ticket_review(ticket_id=ticket.pk, actor=d, valid=True)
+    t.ticket_dispatch(ticket_id=ticket.pk, actor=d, assignee="net")
+    ack = OutgoingMail.objects.get(ticket=ticket)
+    imap_server.append(box.folder, mail(body="晚上八点以后完全没有信号。", headers={"In-Reply-To": ack.message_id})[0])
+    assert poll(box) == {"appended": 1}
+    told = Message.objects.get(template="ticket_customer_answered")
+    assert told.recipient_user == users["network_handler"] and told.channel == "in_app"
+    assert "晚上八点以后完全没有信号。" in told.body and ticket.number in told.subject
+
+
 def test_a_ticket_number_in_the_subject_counts_only_from_a_known_address(imap_server, box):  # noqa: F811
     imap_server.append(box.folder, mail()[0])
     poll(box)

@@ -76,6 +76,9 @@ _WORKFLOW_TEMPLATES = [
            gettext_lazy("Ticket %(ticket_number)s was returned"),
            gettext_lazy("%(actor)s returned ticket %(ticket_number)s “%(title)s” as wrongly "
                         "dispatched. Reason: %(note)s")),
+    _staff("ticket_customer_answered", StaffEvent.CUSTOMER_ANSWERED,
+           gettext_lazy("Ticket %(ticket_number)s: the customer wrote"),
+           gettext_lazy("The customer wrote about ticket %(ticket_number)s “%(title)s”: %(note)s")),
     _staff("ticket_urged", StaffEvent.URGED,
            gettext_lazy("Ticket %(ticket_number)s is urged"),
            gettext_lazy("%(actor)s urges ticket %(ticket_number)s “%(title)s”. %(note)s")),

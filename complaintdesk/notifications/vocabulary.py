@@ -51,6 +51,7 @@ class StaffEvent(LabelledEnum):
     REPORT_STEP = "report_step"  # a report or bulletin waits for me, was decided, or is due soon
     BULLETIN = "bulletin"  # a bulletin names my unit (003 监督与通报)
     THRESHOLD_CROSSED = "threshold_crossed"  # a KPI of my unit is past its control threshold (stats/)
+    CUSTOMER_ANSWERED = "customer_answered"  # the customer wrote about a ticket we hold (mail/, portal/)
 
     @classmethod
     def _labels(cls):
@@ -71,6 +72,7 @@ class StaffEvent(LabelledEnum):
             cls.REPORT_STEP: _("A report or bulletin waits for me, is decided or is due"),
             cls.BULLETIN: _("A bulletin names my unit"),
             cls.THRESHOLD_CROSSED: _("A key figure of my unit is past its control threshold"),
+            cls.CUSTOMER_ANSWERED: _("The customer writes about a ticket we hold"),
         }
 
 

@@ -57,6 +57,7 @@ from complaintdesk.tickets.models import Ticket
 from complaintdesk.tickets.services.attachments import attachment_add, attachment_check
 from complaintdesk.tickets.services.events import event_append
 from complaintdesk.tickets.services.intake import TicketDraft, ticket_register
+from complaintdesk.tickets.services.notify import notify_event
 from complaintdesk.tickets.services.transitions import ticket_info_received
 from complaintdesk.tickets.vocabulary import Channel, EventType, State
 
@@ -346,10 +347,13 @@ def _on_ticket(*, record: IncomingMail, ticket: Ticket, mail: ParsedMail, actor,
         if answered:
             record.status = IncomingStatus.INFO_RECEIVED
         else:
-            event_append(ticket=locked, type=EventType.CUSTOMER_MESSAGE, actor=actor, at=at,
-                         from_state=locked.state, to_state=locked.state,
-                         payload={"channel": Channel.EMAIL, "subject": mail.subject[:255], "text": text,
-                                  "from": mail.from_address})
+            payload = {"channel": Channel.EMAIL, "subject": mail.subject[:255], "text": text,
+                       "from": mail.from_address}
+            event = event_append(ticket=locked, type=EventType.CUSTOMER_MESSAGE, actor=actor, at=at,
+                                 from_state=locked.state, to_state=locked.state, payload=payload)
+            # Whoever holds the ticket hears of it (info_received is told by its own writer).
+            notify_event(ticket=locked, event=EventType.CUSTOMER_MESSAGE, actor=actor, payload=payload,
+                         at=at, event_id=event.pk)
             record.status = IncomingStatus.APPENDED
         for upload in files:
             attachment_add(ticket_id=locked.pk, actor=actor, name=upload.name, data=upload.data, at=at)

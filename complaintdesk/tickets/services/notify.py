@@ -35,8 +35,11 @@ _STEP_TEMPLATES = {
     E.PLAN_SUBMITTED: ("ticket_plan_submitted", "leaders"),
     E.PLAN_APPROVED: ("ticket_plan_approved", "department"),
     E.PLAN_REJECTED: ("ticket_plan_rejected", "department"),
+    # The customer's answer (portal, e-mail) or e-mail: whoever holds the ticket reads it.
+    E.INFO_RECEIVED: ("ticket_customer_answered", "department"),
+    E.CUSTOMER_MESSAGE: ("ticket_customer_answered", "department"),
 }
-_NOTE_KEYS = ("note", "reason", "plan", "notes", "text")
+_NOTE_KEYS = ("note", "reason", "plan", "notes", "text", "answer")
 
 
 def notify_event(*, ticket: Ticket, event: str, actor, payload: dict, at: dt.datetime,

@@ -116,6 +116,7 @@ class CorrectiveAction(models.Model):
                          condition=Q(state__in=sorted(ACTION_OPEN_STATES), escalated_at__isnull=True)),
             models.Index(fields=["owner_department", "state"], name="capa_department_state"),
             models.Index(fields=["raised_at"], name="capa_raised_at"),
+            models.Index(fields=["due_at", "id"], name="capa_due_order"),  # the worklist's order
         ]
 
     def __str__(self):

@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "complaintdesk.mail",
     "complaintdesk.bulletins",
     "complaintdesk.stats",
+    "complaintdesk.desk",
     "django_htmx",
     "csp",
     "django_otp",

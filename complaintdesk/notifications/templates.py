@@ -82,6 +82,10 @@ _WORKFLOW_TEMPLATES = [
     _staff("ticket_urged", StaffEvent.URGED,
            gettext_lazy("Ticket %(ticket_number)s is urged"),
            gettext_lazy("%(actor)s urges ticket %(ticket_number)s “%(title)s”. %(note)s")),
+    # desk/: an @mention in an internal note (issue 12 §5).
+    _staff("ticket_mentioned", StaffEvent.MENTIONED,
+           gettext_lazy("%(actor)s mentioned you on ticket %(ticket_number)s"),
+           gettext_lazy("%(actor)s mentioned you in a note on ticket %(ticket_number)s “%(title)s”: %(note)s")),
     _staff("ticket_supervised", StaffEvent.SUPERVISED,
            gettext_lazy("Ticket %(ticket_number)s is under supervision"),
            gettext_lazy("%(actor)s supervises ticket %(ticket_number)s “%(title)s”. %(note)s")),

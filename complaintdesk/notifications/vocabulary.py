@@ -47,6 +47,7 @@ class StaffEvent(LabelledEnum):
     BREACH = "breach"  # a clock has run out
     ESCALATION = "escalation"  # a breach was escalated to my level
     CASE_STEP = "case_step"  # a step of a special or major case in my scope (003: report every step)
+    MENTIONED = "mentioned"  # someone @mentioned me in an internal note (desk/)
     CAPA = "capa"  # a corrective action given to me, waiting for my verification, or overdue (capa/)
     REPORT_STEP = "report_step"  # a report or bulletin waits for me, was decided, or is due soon
     BULLETIN = "bulletin"  # a bulletin names my unit (003 监督与通报)
@@ -68,6 +69,7 @@ class StaffEvent(LabelledEnum):
             cls.BREACH: _("A deadline is missed"),
             cls.ESCALATION: _("A missed deadline is escalated to me"),
             cls.CASE_STEP: _("A step of a special or major case"),
+            cls.MENTIONED: _("Someone mentions me in a note"),
             cls.CAPA: _("A corrective action of mine or for me to verify"),
             cls.REPORT_STEP: _("A report or bulletin waits for me, is decided or is due"),
             cls.BULLETIN: _("A bulletin names my unit"),

@@ -33,6 +33,19 @@ class OrgUnit(MP_Node):
         related_name="+",
     )
 
+    # Dispatch to an org unit (派单到县市营业部, issue 12 §5): its default department picks the
+    # ticket up; failing that, its head (a department account) does, by name.
+    default_department = models.ForeignKey(
+        "org.Department", verbose_name=_("default department"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("The department that picks up tickets dispatched to this org unit."),
+    )
+    head = models.ForeignKey(
+        "accounts.User", verbose_name=_("head of the unit"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+        help_text=_("Picks up tickets dispatched to this org unit when it names no default department."),
+    )
+
     node_order_by = ["code"]
 
     class Meta:

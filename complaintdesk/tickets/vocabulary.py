@@ -215,10 +215,12 @@ class Resolution(LabelledEnum):
     RESOLVED = "resolved"
     CLOSED_WITHOUT_CALLBACK = "closed_without_callback"
     CALLBACK_FAILED = "callback_failed"  # the customer could not be reached after N attempts
+    DUPLICATE = "duplicate"  # merged into the ticket it duplicates (desk/, issue 12 §5)
 
     @classmethod
     def _labels(cls):
         return {
+            cls.DUPLICATE: _("Duplicate: merged into another ticket"),
             cls.ON_SPOT: _("Resolved on the spot"),
             cls.INVALID: _("Invalid"),
             cls.RESOLVED: _("Resolved"),
@@ -280,6 +282,12 @@ class EventType(LabelledEnum):
     CUSTOMER_MESSAGE = "customer_message"
     DOSSIER_INSTRUCTED = "dossier_instructed"  # sla/: the head's instruction (批示) on the case dossier
     DOSSIER_FOLLOWED_UP = "dossier_followed_up"  # sla/: a follow-up note on the case dossier
+    # desk/ (issue 12 §5): staff-only notes, links between tickets, merging a duplicate.
+    NOTE_ADDED = "note_added"  # an internal note (payload: text, mentions); never on the portal
+    TICKET_LINKED = "ticket_linked"  # payload: link type, the other ticket
+    TICKET_UNLINKED = "ticket_unlinked"
+    MERGED_INTO = "merged_into"  # the duplicate, closed into its survivor
+    DUPLICATE_MERGED = "duplicate_merged"  # the survivor: a duplicate was merged into it
 
     @classmethod
     def _labels(cls):
@@ -323,6 +331,11 @@ class EventType(LabelledEnum):
             cls.CUSTOMER_MESSAGE: _("Message from the customer"),
             cls.DOSSIER_INSTRUCTED: _("Instruction on the case dossier (批示)"),
             cls.DOSSIER_FOLLOWED_UP: _("Follow-up note on the case dossier"),
+            cls.NOTE_ADDED: _("Internal note"),
+            cls.TICKET_LINKED: _("Linked to another ticket"),
+            cls.TICKET_UNLINKED: _("Link to another ticket removed"),
+            cls.MERGED_INTO: _("Merged into another ticket as a duplicate"),
+            cls.DUPLICATE_MERGED: _("A duplicate was merged into this ticket"),
         }
 
 

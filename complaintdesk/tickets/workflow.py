@@ -413,3 +413,52 @@ def is_open(state: State) -> bool:
 
 def is_read_only(state: State) -> bool:
     return state == State.ARCHIVED
+
+
+# -- notes, links and merges (desk/, issue 12 §5) --------------------------------------------
+# Outside the table: a note or a link keeps every state, and a merge closes only the
+# duplicate. The services ask these functions as they ask `check`.
+
+# Merging decides that two tickets are one case: the centre's call (as review and dispatch are).
+MERGERS = frozenset({R.DISPATCHER, R.SUPERVISOR})
+# Links and notes: anyone on the case; the services also require that the actor sees the tickets.
+LINKERS = frozenset({R.INTAKE_AGENT, R.DISPATCHER, R.SUPERVISOR, R.LEADER, R.HANDLER, R.DEPT_HEAD})
+NOTE_ROLES = LINKERS
+
+
+def note_refusal(actor: ActorFacts, ticket: TicketFacts) -> Refusal | None:
+    """An internal note: any staff member on the case, until the ticket is archived."""
+    if is_read_only(ticket.state):
+        return Refusal("not_in_state", ticket.state, Action.URGE)
+    if actor.role not in NOTE_ROLES:
+        return Refusal("role", ticket.state, Action.URGE)
+    return None
+
+
+def link_refusal(actor: ActorFacts, ticket: TicketFacts, other: TicketFacts, *, same: bool) -> Refusal | None:
+    if same:
+        return Refusal("link_self", ticket.state, Action.URGE)
+    for t in (ticket, other):
+        if is_read_only(t.state):
+            return Refusal("not_in_state", t.state, Action.URGE)
+    if actor.role not in LINKERS:
+        return Refusal("role", ticket.state, Action.URGE)
+    return None
+
+
+def merge_refusal(actor: ActorFacts, duplicate: TicketFacts, survivor: TicketFacts, *,
+                  same: bool) -> Refusal | None:
+    """Merging `duplicate` into `survivor`: both open, two different tickets, by the centre,
+    each within the actor's scope (org subtree, or registered by them)."""
+    if same:
+        return Refusal("merge_self", duplicate.state, Action.CLOSE)
+    if not is_open(duplicate.state):
+        return Refusal("not_in_state", duplicate.state, Action.CLOSE)
+    if not is_open(survivor.state):
+        return Refusal("survivor_closed", survivor.state, Action.CLOSE)
+    if actor.role not in MERGERS:
+        return Refusal("role", duplicate.state, Action.CLOSE)
+    for t in (duplicate, survivor):
+        if not (in_org_scope(actor, t) or (t.owner_id is not None and t.owner_id == actor.user_id)):
+            return Refusal("scope", t.state, Action.CLOSE)
+    return None

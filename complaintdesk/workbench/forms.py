@@ -70,6 +70,8 @@ def field_views(form: forms.Form) -> list[dict]:
             "required": bound.field.required, "errors": bound.errors, "help": bound.help_text,
             "kind": kind, "attrs": widget.attrs, "value": "", "checked": False, "choices": [],
             "template_purpose": getattr(form, "template_fields", {}).get(bound.name, ""),
+            # A staff picker (desk/: htmx autocomplete into a <datalist>) instead of a typed name.
+            "picker": getattr(form, "picker_fields", {}).get(bound.name, ""),
         }
         if kind in ("select", "radioselect", "checkboxselectmultiple"):
             current = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
@@ -173,8 +175,9 @@ class ActionForm(forms.Form):
     template_fields: dict[str, str] = {}
 
     def __init__(self, *args, departments=(), ticket=None, owning_department=None, special_types=(),
-                 **kwargs):
+                 org_units=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.org_unit_choices = list(org_units)
         self.ticket = ticket
         self.owning_department = owning_department
         self.department_choices = [(d.code, d.display_name) for d in departments]
@@ -216,9 +219,12 @@ class ReviewInvalidForm(ActionForm):
 
 
 class DispatchForm(ActionForm):
+    picker_fields = {"assignee": "dispatch"}
     department = forms.ChoiceField(label=_("Department"), choices=(), required=False)
     assignee = forms.CharField(label=_("Or a staff account (employee username)"), max_length=150,
-                               required=False)
+                               required=False, help_text=_("Type a name or number: matching staff are offered."))
+    org_unit = forms.ChoiceField(label=_("Or an org unit (its default department, or its head, picks it up)"),
+                                 choices=(), required=False)
     note = forms.CharField(label=_("Note"), max_length=TEXT_MAX, required=False, widget=_textarea(2))
 
     def setup(self):
@@ -229,11 +235,14 @@ class DispatchForm(ActionForm):
         elif self.owning_department is not None:
             default = format_lazy("{} ({})", default, self.owning_department.display_name)
         self.fields["department"].choices = _blank_first(self.department_choices, default)
+        self.fields["org_unit"].choices = _blank_first(self.org_unit_choices, "—")
 
 
 class TransferForm(ActionForm):
+    picker_fields = {"assignee": "transfer"}
     department = forms.ChoiceField(label=_("Department"), choices=())
-    assignee = forms.CharField(label=_("Staff account (optional)"), max_length=150, required=False)
+    assignee = forms.CharField(label=_("Staff account (optional)"), max_length=150, required=False,
+                               help_text=_("Type a name or number: matching staff are offered."))
     reason = forms.CharField(label=_("Reason"), max_length=TEXT_MAX, widget=_textarea(2))
 
     def setup(self):
@@ -414,3 +423,35 @@ class HistoryForm(ActionForm):
 
 class AttachmentForm(forms.Form):
     file = forms.FileField(label=_("File"), allow_empty_file=True)
+
+
+# -- ticket tools (desk/, issue 12 §5) -----------------------------------------------------------
+
+class InternalNoteForm(forms.Form):
+    """An internal note; @names in the text and the picked colleague are told."""
+
+    picker_fields = {"mention": "mention"}
+    # Checked by the service, which says what is missing ("Write the note.").
+    text = forms.CharField(label=_("Internal note (staff only, never shown to the customer)"),
+                           max_length=5000, widget=_textarea(3), required=False,
+                           help_text=_("Write @ and a staff number to mention a colleague."))
+    mention = forms.CharField(label=_("Mention a colleague"), max_length=150, required=False,
+                              help_text=_("Type a name or number: colleagues who may see this ticket are offered."))
+
+
+class LinkForm(forms.Form):
+    other = forms.CharField(label=_("Other ticket's number"), max_length=32)
+    type = forms.ChoiceField(label=_("Link type"), choices=())
+
+    def __init__(self, *args, **kwargs):
+        from complaintdesk.desk.vocabulary import LinkType
+
+        super().__init__(*args, **kwargs)
+        self.fields["type"].choices = LinkType.choices()
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Merge into ticket number"), max_length=32,
+                           help_text=_("This ticket is closed as a duplicate of that one; both timelines are kept."))
+    reason = forms.CharField(label=_("Reason"), max_length=2000, required=False, widget=_textarea(2))
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1)

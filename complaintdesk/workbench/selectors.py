@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 
 from complaintdesk.customers.models import CustomerPhone
+from complaintdesk.desk.selectors import ticket_links
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.screening.services.rules import special_types as screening_special_types
 from complaintdesk.sla.services.clocks import ClockView
@@ -156,6 +157,9 @@ class TicketPage:
     owning_department: Department | None  # of the category (the default of a dispatch)
     special_types: list = field(default_factory=list)  # when the type may be set
     chain: RepeatChain | None = None  # the repeat chain the ticket belongs to
+    org_units: list = field(default_factory=list)  # (code, name) when a dispatch is allowed
+    links: list = field(default_factory=list)  # desk.selectors.LinkRow
+    merged_numbers: dict = field(default_factory=dict)  # ticket id → number of merged duplicates
 
 
 def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
@@ -166,10 +170,14 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
     events, attachments or clocks."""
     detail = ticket_selectors.ticket_get(viewer=viewer, ticket_id=ticket_id)
     ticket = detail.ticket
+    # The links (one query); the duplicates merged into this ticket keep their own timelines,
+    # shown here with this one's (issue 12 §5), in the same events query.
+    links = ticket_links(viewer=viewer, ticket_id=ticket.pk)
+    merged = {row.other_id: row.other_number for row in links if row.merged and not row.outgoing}
     # Plain rows, not model instances: a third of the cost for a long timeline.
     events = list(
-        TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("id").values(
-            "id", "type", "payload", "created_at", "from_state", "to_state",
+        TicketEvent.objects.filter(ticket_id__in=[ticket.pk, *merged]).order_by("created_at", "id").values(
+            "id", "ticket_id", "type", "payload", "created_at", "from_state", "to_state",
             "actor__username", "actor__display_name")
     )
     chain = category_chain(ticket.category)
@@ -199,6 +207,8 @@ def ticket_page(*, viewer, ticket_id: int) -> TicketPage:
         elements=elements, departments=departments, department_names=names,
         owning_department=owning, special_types=special_types,
         chain=repeat_chain(viewer=viewer, ticket=ticket),
+        org_units=org_unit_options() if "dispatch" in detail.allowed_actions else [],
+        links=links, merged_numbers=merged,
     )
 
 

@@ -6,6 +6,7 @@ Each view module owns its own url patterns, so that the three pages grow indepen
 from complaintdesk.workbench.views import (
                callbacks,
                customers,
+               desk,
                incidents,
                ledger,
                register,
@@ -15,6 +16,6 @@ from complaintdesk.workbench.views import (
 
 app_name = "workbench"
 # incidents before ticket: /tickets/<id>/similar/ is not an action of ticket.urlpatterns.
-urlpatterns = [*worklists.urlpatterns, *incidents.urlpatterns, *register.urlpatterns, *ticket.urlpatterns,
+urlpatterns = [*worklists.urlpatterns, *desk.urlpatterns, *incidents.urlpatterns, *register.urlpatterns, *ticket.urlpatterns,
                *customers.urlpatterns, *callbacks.urlpatterns,
                *ledger.urlpatterns]

@@ -40,6 +40,7 @@ from complaintdesk.tickets.vocabulary import (
     CallbackOutcome,
     CallbackTopic,
     Cause,
+    EventType,
     Kind,
     Resolution,
     Satisfaction,
@@ -68,6 +69,9 @@ REFUSAL_MESSAGES = {
     "not_linked": _("This ticket is not linked to an earlier one."),
     "not_special": _("Only a special case has this history check."),
     "callback_attempts_used": _("Every allowed callback attempt has been made: close the ticket."),
+    "merge_self": _("A ticket cannot be merged into itself."),
+    "survivor_closed": _("The ticket to merge into is closed; choose an open one."),
+    "link_self": _("A ticket cannot be linked to itself."),
 }
 
 
@@ -293,11 +297,36 @@ def _sales_lead_for(org_unit: OrgUnit) -> User | None:
     return None
 
 
+def _unit_pick_up(org_unit_code: str) -> tuple[Department, User | None, OrgUnit]:
+    """Who picks up a ticket dispatched to an org unit (派单到县市营业部): the unit's default
+    department, else its head (a department account, named on the assignment)."""
+    unit = (OrgUnit.objects.select_related("default_department", "head__department")
+            .filter(code=org_unit_code).first())
+    if unit is None:
+        raise ValidationFailed.on("org_unit", _("No org unit has this code."))
+    dept = unit.default_department
+    if dept is not None and dept.active:
+        return dept, None, unit
+    head = unit.head
+    if (head is not None and head.is_active and head.role in DEPARTMENT_ROLES
+            and head.department is not None and head.department.active):
+        return head.department, head, unit
+    raise ValidationFailed.on("org_unit", _("This org unit names neither a default department nor a head "
+                                            "who can take tickets; choose a department."))
+
+
 def ticket_dispatch(*, ticket_id, actor, department: str = "", assignee: str = "", note: str = "",
-                    expected_version=None, at=None):
+                    org_unit: str = "", expected_version=None, at=None):
     """Dispatch (派单) to the category's owning department by default, or to a chosen
-    department or staff account; a sales lead goes to its region's sales lead."""
-    department_row, assignee_row = _department_and_assignee(department, assignee)
+    department, staff account or org unit (its default department, else its head); a sales
+    lead goes to its region's sales lead."""
+    unit = None
+    if org_unit:
+        if department or assignee:
+            raise ValidationFailed.on("org_unit", _("Choose an org unit, or a department or staff account, not both."))
+        department_row, assignee_row, unit = _unit_pick_up(org_unit)
+    else:
+        department_row, assignee_row = _department_and_assignee(department, assignee)
     note = _optional_text(note, "note")
 
     def apply(c: _Change):
@@ -315,6 +344,8 @@ def ticket_dispatch(*, ticket_id, actor, department: str = "", assignee: str = "
                     raise ValidationFailed.on("department", _("The category names no owning department; choose one."))
                 dept = Department.objects.get(pk=dept_id)
         c.give_lead(dept, person)
+        if unit is not None:
+            c.payload["org_unit"] = unit.code
         if note:
             c.payload["note"] = note
 
@@ -845,3 +876,82 @@ def ticket_gather_history(*, ticket_id, actor, checked: list[str], people: str, 
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.GATHER_HISTORY,
                        expected_version=expected_version, apply=apply, at=at)
+
+
+# -- merging a duplicate (desk/, issue 12 §5) -------------------------------------------------
+
+def ticket_merge(*, ticket_id, into_id, actor, reason: str = "", expected_version=None, at=None,
+                 link_created: Callable[..., None] | None = None):
+    """Merge a duplicate (`ticket_id`) into the ticket it repeats (`into_id`): the duplicate is
+    closed ("duplicate"), its assignments and clocks end, each ticket gets its own event naming
+    the other, and both timelines are kept (the survivor's page shows the duplicate's too).
+
+    Both rows are locked in one statement in id order, whichever way round the merge is
+    asked, so two people merging A into B and B into A at once wait for each other instead of
+    deadlocking; the second then finds its duplicate or survivor closed. `link_created`
+    (desk/services/links.py) records the "duplicate of" link inside the same transaction."""
+    reason = _optional_text(reason, "reason", 2000)
+    at = at or timezone.now()
+    if into_id is None:
+        raise ValidationFailed.on("into", _("Give the number of the ticket to merge into."), "required")
+    with transaction.atomic():
+        rows = {t.pk: t for t in Ticket.objects.select_for_update(of=("self",))
+                .select_related("org_unit", "category").filter(pk__in={ticket_id, into_id}).order_by("pk")}
+        duplicate, survivor = rows.get(ticket_id), rows.get(into_id)
+        if duplicate is None:
+            raise NotFound(_("No such ticket."))
+        assignments = list(Assignment.objects.filter(ticket_id__in=list(rows)))
+        who = actor_facts(actor)
+        facts, departments = {}, {}
+        for pk, row in rows.items():
+            mine = [a for a in assignments if a.ticket_id == pk]
+            facts[pk] = ticket_facts(row, mine)
+            departments[pk] = {a.department_id for a in mine}
+        if not can_view(who, facts[ticket_id], departments[ticket_id]):
+            raise NotFound(_("No such ticket."))
+        if survivor is None or not can_view(who, facts[into_id], departments[into_id]):
+            raise ValidationFailed.on("into", _("No ticket with this number that you may see."))
+        if expected_version is not None and expected_version != duplicate.version:
+            raise Conflict(
+                _("Someone else changed this ticket after you opened it (version %(yours)d, now "
+                  "%(now)d). Reload it to see its current state.")
+                % {"yours": expected_version, "now": duplicate.version},
+                code="version_conflict", extra={"state": duplicate.state, "version": duplicate.version},
+            )
+        refusal = workflow.merge_refusal(who, facts[ticket_id], facts[into_id], same=ticket_id == into_id)
+        if refusal is not None:
+            if refusal.code == "not_in_state":
+                raise _refusal_error(workflow.Refusal("not_in_state", refusal.state, Action.CLOSE), duplicate)
+            if refusal.code in ("merge_self", "survivor_closed"):
+                raise ValidationFailed.on("into", REFUSAL_MESSAGES[refusal.code])
+            raise _refusal_error(refusal, duplicate)
+
+        # The duplicate: closed into the survivor, like any step of the one writer.
+        change = _Change(duplicate, [a for a in assignments if a.ticket_id == ticket_id], actor, at)
+        from_state = duplicate.state
+        change.end_all()
+        change.set(lead_department=None, lead_assignee=None, state=State.CLOSED,
+                   resolution=Resolution.DUPLICATE, closed_at=at, version=duplicate.version + 1,
+                   updated_at=at)
+        if duplicate.waiting_on_customer:
+            change.set(waiting_on_customer=False)
+        change.payload.update(into=survivor.number or str(survivor.pk), into_id=survivor.pk, reason=reason)
+        status = (duplicate.sla_status, duplicate.calendar_missing)
+        clocks_on_event(ticket=duplicate, event_type=EventType.MERGED_INTO, from_state=from_state,
+                        to_state=State.CLOSED, at=at, payload=change.payload, store_status=False)
+        if (duplicate.sla_status, duplicate.calendar_missing) != status:
+            change.fields |= {"sla_status", "calendar_missing"}
+        duplicate.save(update_fields=sorted(change.fields))
+        event_append(ticket=duplicate, type=EventType.MERGED_INTO, actor=actor, at=at,
+                     from_state=from_state, to_state=State.CLOSED, payload=change.payload)
+        # The survivor keeps its state; its version moves so open forms see the change.
+        survivor.version += 1
+        survivor.updated_at = at
+        survivor.save(update_fields=["version", "updated_at"])
+        event_append(ticket=survivor, type=EventType.DUPLICATE_MERGED, actor=actor, at=at,
+                     from_state=survivor.state, to_state=survivor.state,
+                     payload={"duplicate": duplicate.number or str(duplicate.pk),
+                              "duplicate_id": duplicate.pk, "reason": reason})
+        if link_created is not None:
+            link_created(duplicate=duplicate, survivor=survivor, at=at)
+    return duplicate

@@ -36,13 +36,15 @@ from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import phone_shown
+from complaintdesk.desk.vocabulary import LinkType
 from complaintdesk.portal.selectors import portal_rating
 from complaintdesk.screening.services.special import history_due_at
 from complaintdesk.screening.vocabulary import PhraseMeaning
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
-from complaintdesk.tickets.facts import sees_full_phones, ticket_flags
+from complaintdesk.tickets import workflow
+from complaintdesk.tickets.facts import actor_facts, sees_full_phones, ticket_flags
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import (
@@ -61,6 +63,7 @@ from complaintdesk.tickets.vocabulary import (
     State,
     TicketFlag,
 )
+from complaintdesk.tickets.workflow import TicketFacts
 from complaintdesk.workbench import forms as f
 from complaintdesk.workbench import selectors
 
@@ -248,6 +251,8 @@ _PAYLOAD_LABELS = {
     "gives_up": _("Callback given up"),
     # capa/: a root cause recorded, a corrective action raised (never the accountability note).
     "root_cause_name": _("Root cause"), "analysis": _("Cause analysis"), "capa": _("Corrective action"),
+    "mentions": _("Mentioned"), "org_unit": _("Org unit"), "into": _("Merged into"),
+    "duplicate": _("Duplicate merged in"), "other": _("Other ticket"), "link": _("Link type"),
 }
 
 
@@ -270,6 +275,10 @@ def _payload_value(key, value, departments: dict[str, str]):
         return _label(SourceTier, value)
     if key == "severity_before":
         return _label(Severity, value)
+    if key == "mentions":
+        return "、".join(f"@{v}" for v in value or [])
+    if key == "link":
+        return _label(LinkType, value)
     if key == "checked":
         items = dict(f.HISTORY_ITEMS)
         return "、".join(str(items.get(v, v)) for v in value or [])
@@ -291,11 +300,14 @@ def _payload_value(key, value, departments: dict[str, str]):
     return str(value)
 
 
-def _timeline(events, departments: dict[str, str]) -> list[dict]:
+def _timeline(events, departments: dict[str, str], merged: dict | None = None) -> list[dict]:
     """The events as the page shows them, formatted here (a long timeline costs a fraction
-    of what the same loop costs in the template language)."""
+    of what the same loop costs in the template language). Events of a duplicate merged into
+    this ticket (`merged`: id → number) are marked with its number."""
     rows = []
     system = gettext("system")
+    merged = merged or {}
+    from_duplicate = gettext("from merged duplicate %(number)s")
     for e in events:
         payload = e["payload"] or {}
         details = [
@@ -311,6 +323,8 @@ def _timeline(events, departments: dict[str, str]) -> list[dict]:
             "actor": e["actor__display_name"] or e["actor__username"] or system,
             "iso": e["created_at"].isoformat(), "at": _local(e["created_at"]),
             "details": format_html_join("", "<dt>{}</dt><dd>{}</dd>", details) if details else "",
+            "note": e["type"] == EventType.NOTE_ADDED,
+            "source": from_duplicate % {"number": merged[e["ticket_id"]]} if e.get("ticket_id") in merged else "",
         })
     return rows
 
@@ -373,7 +387,7 @@ def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> l
             form = spec.form(initial={"expected_version": page.ticket.version},
                              departments=page.departments, ticket=page.ticket,
                              owning_department=page.owning_department, special_types=page.special_types,
-                             prefix=spec.slug)
+                             org_units=page.org_units, prefix=spec.slug)
         out.append({
             "spec": spec, "slug": spec.slug, "label": spec.action.label, "form": form,
             "fields": f.field_views(form),
@@ -385,8 +399,29 @@ def _action_forms(page, bound: f.ActionForm | None, bound_slug: str | None) -> l
     return out
 
 
+def _desk_context(request, page, bound: tuple[str, object] | None) -> dict:
+    """The ticket tools' forms (note, link, merge), a bound one with its errors."""
+    ticket = page.ticket
+    forms_ = {"note": f.InternalNoteForm(prefix="note"), "link": f.LinkForm(prefix="link"),
+              "merge": f.MergeForm(prefix="merge", initial={"expected_version": ticket.version})}
+    if bound is not None:
+        forms_[bound[0]] = f.describe_errors(bound[1])
+    who = actor_facts(request.user)
+    facts = TicketFacts(kind=Kind(ticket.kind), state=State(ticket.state), org_unit_path=ticket.org_unit.path,
+                        owner_id=ticket.owner_id)
+    return {
+        **forms_,
+        "links": [{"row": r, "type_label": _label(LinkType, r.type), "state_label": _label(State, r.other_state)}
+                  for r in page.links],
+        "may_note": workflow.note_refusal(who, facts) is None,
+        "may_link": request.user.role in workflow.LINKERS and ticket.state != State.ARCHIVED,
+        "may_merge": request.user.role in workflow.MERGERS and workflow.is_open(State(ticket.state)),
+        "open": bound[0] if bound else "",
+    }
+
+
 def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_kind="info",
-             attachment_form=None) -> dict:
+             attachment_form=None, desk_bound=None) -> dict:
     ticket = page.ticket
     now = timezone.now()
     lead = [a for a in page.assignments if a.role == AssignmentRole.LEAD]
@@ -408,7 +443,8 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "contact_phone": phone_shown(ticket.contact_phone, full=full_phones),
         "elements": _elements(page.elements, full_phones=full_phones),
         "clocks": _clock_rows(page.clocks, now),
-        "timeline": _timeline(page.events, page.department_names),
+        "timeline": _timeline(page.events, page.department_names, page.merged_numbers),
+        "desk": _desk_context(request, page, desk_bound),
         "lead_assignments": lead,
         "assisting": assisting,
         "actions": _action_forms(page, bound, bound_slug),
@@ -495,7 +531,7 @@ def ticket_action(request, ticket_id: int, action: str):
     page = _load(request, ticket_id)
     form = spec.form(request.POST, departments=page.departments, ticket=page.ticket,
                      owning_department=page.owning_department, special_types=page.special_types,
-                     prefix=spec.slug)
+                     org_units=page.org_units, prefix=spec.slug)
     if form.is_valid():
         data = dict(form.cleaned_data)
         version = data.pop("expected_version", None)

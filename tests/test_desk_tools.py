@@ -271,3 +271,27 @@ def test_two_people_bulk_dispatch_the_same_selection_at_once(org, make_ticket):
     for x in tickets:
         assert TicketEvent.objects.filter(ticket=x, type="dispatched").count() == 1
         assert Ticket.objects.get(pk=x.pk).assignments.filter(active=True).count() == 1
+
+
+def test_survivor_page_queries_do_not_grow_with_merged_duplicates(users, make_ticket, login):
+    survivor = _reviewed(users, make_ticket)
+    client = login(users["dispatcher"])
+
+    def merge_one():
+        dup = _reviewed(users, make_ticket)
+        note_add(ticket_id=dup.pk, actor=users["dispatcher"], text="备注")
+        link_services.ticket_merge(ticket_id=dup.pk, into=survivor.number, actor=users["dispatcher"])
+
+    def count():
+        client.get(f"/tickets/{survivor.pk}/")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(f"/tickets/{survivor.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    merge_one()
+    small = count()
+    for _i in range(4):
+        merge_one()
+    assert count() == small
+    # Each duplicate: registered, reviewed, its note, merged into: all four on the survivor's page.
+    assert client.get(f"/tickets/{survivor.pk}/").content.decode().count("from merged duplicate") == 5 * 4

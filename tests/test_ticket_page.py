@@ -444,7 +444,7 @@ def test_page_queries_do_not_grow(org, make_ticket, as_user):
     assert TicketClock.objects.filter(ticket=large).count() > TicketClock.objects.filter(ticket=small).count()
     n_small, n_large = count(small), count(large)
     assert n_small == n_large, (n_small, n_large)
-    assert n_large <= 14
+    assert n_large <= 15  # 14 + the links of the ticket (issue 12 §5: one query, merged duplicates included)
 
 
 def test_sales_lead_path_through_the_forms(org, make_ticket, as_user):

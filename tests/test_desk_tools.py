@@ -5,8 +5,8 @@ event, refusals by ticket), dispatch to an org unit, the staff picker; query cou
 two people acting at once (SQLite serialises writers, PostgreSQL locks rows: both run)."""
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from complaintdesk.core.errors import ValidationFailed
 from complaintdesk.desk.models import TicketLink

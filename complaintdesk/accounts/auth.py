@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security import HttpBearer, SessionAuth
 
 from complaintdesk.accounts.models import ApiToken, hash_token
+from complaintdesk.core.queries import unique_or_none
 
 
 class BearerToken(HttpBearer):
@@ -12,10 +13,9 @@ class BearerToken(HttpBearer):
     def authenticate(self, request, token):
         if not token or len(token) > 200:
             return None
-        row = (
+        row = unique_or_none(
             ApiToken.objects.select_related("user__org_unit")
             .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
         )
         if row is None:
             return None

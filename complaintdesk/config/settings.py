@@ -188,6 +188,14 @@ else:
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"]["options"] = (
         DATABASES["default"]["OPTIONS"].get("options", "") + " -c jit=off").strip()
+    # Prepared statements (complaintdesk/core/postgresql/base.py: which, and why): PostgreSQL
+    # plans a point read or write once per connection instead of on every request. Off
+    # (PG_PREPARED_STATEMENTS=0) behind a transaction-mode pooler such as PgBouncer without
+    # max_prepared_statements, which cannot keep a connection's statements.
+    if os.environ.get("PG_PREPARED_STATEMENTS", "1") != "0":
+        DATABASES["default"]["ENGINE"] = "complaintdesk.core.postgresql"
+        DATABASES["default"]["OPTIONS"]["server_side_binding"] = True
+        DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

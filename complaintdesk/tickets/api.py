@@ -24,9 +24,11 @@ from complaintdesk.tickets.vocabulary import TicketFlag
 router = Router(tags=["tickets"])
 
 
-def _detail(request, ticket_id: int, *, record: bool = True) -> dict:
+def _detail(request, ticket_id: int, *, record: bool = True, registered_now: bool = False) -> dict:
     """The ticket as the viewer may see it (phones masked or not); the read is recorded in the
-    personal-data access log, except the answer to a create (the caller's own input)."""
+    personal-data access log, except the answer to a create (the caller's own input).
+    `registered_now`: the ticket was registered by this request, so it is in no incident
+    (staff gather incidents later) and the incident look-up is skipped."""
     d = selectors.ticket_get(viewer=request.user, ticket_id=ticket_id)
     full = sees_full_phones(request.user, d.ticket)
     if record:
@@ -34,7 +36,7 @@ def _detail(request, ticket_id: int, *, record: bool = True) -> dict:
                       ticket_id=d.ticket.pk, full_phones=full, path=request.get_full_path())
     out = s.detail(d, full_phones=full)
     # The incident the ticket belongs to (incidents/): one indexed read.
-    out["incident"] = incident_ref(incident_of_ticket(ticket_id=ticket_id))
+    out["incident"] = None if registered_now else incident_ref(incident_of_ticket(ticket_id=ticket_id))
     if out["incident"] is not None:
         out["flags"] = [*out["flags"], TicketFlag.INCIDENT.value]  # the last in the vocabulary's order
     return out
@@ -44,12 +46,12 @@ READ_BACK_FAILED = _("Saved, but the ticket could not be read back just now: thi
                      "written. Read the ticket at “url” for the rest; do not send the request again.")
 
 
-def _answer(request, ticket, status: int, *, record: bool = True) -> Status:
+def _answer(request, ticket, status: int, *, record: bool = True, registered_now: bool = False) -> Status:
     """The ticket as it now is, read back after the commit. Should that fail, the error
     handlers answer `status` with what was written (core/api_errors.py: committed_answer),
     never "nothing was changed"."""
     request.committed = (status, lambda: s.committed(ticket, READ_BACK_FAILED))
-    return Status(status, _detail(request, ticket.pk, record=record))
+    return Status(status, _detail(request, ticket.pk, record=record, registered_now=registered_now))
 
 
 @router.post("/tickets", response={200: s.TicketAnswer, 201: s.TicketAnswer}, summary="Register a ticket")
@@ -70,7 +72,7 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
     )
     ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
                                       resolve_on_spot=payload.resolve_on_spot, retry_guard=True)
-    return _answer(request, ticket, 201 if created else 200, record=False)
+    return _answer(request, ticket, 201 if created else 200, record=False, registered_now=created)
 
 
 class ListQuery(InputSchema):

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import NotFound, ValidationFailed
+from complaintdesk.core.queries import unique_or_none
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.search.conditions import rank_expression, rank_window, text_condition, text_query
 from complaintdesk.sla.models import TicketClock
@@ -524,15 +525,20 @@ class TicketDetail:
 
 def ticket_get(*, viewer, ticket_id: int) -> TicketDetail:
     """Permission-checked fetch: a ticket the viewer may not see is 'not found'."""
-    ticket = (
+    ticket = unique_or_none(
         # The cross-ticket columns are joined (usually NULL): a prefetch would cost a query
         # only on the tickets that have them, and the page's count would vary.
         Ticket.objects.select_related("customer", "org_unit", "category", "owner", "routed_department",
                                       "special_type", "repeat_of")
-        .prefetch_related("lead_department", "lead_assignee", "responsible_department")
         .filter(pk=ticket_id)
-        .first()
     )
+    if ticket is not None:
+        # The handling columns, one query each where set (none on a new ticket): asking
+        # prefetch_related for the unset ones would still build their querysets (≈1 ms).
+        handling = [name for name in ("lead_department", "lead_assignee", "responsible_department")
+                    if getattr(ticket, f"{name}_id") is not None]
+        if handling:
+            prefetch_related_objects([ticket], *handling)
     if ticket is None:
         raise NotFound(_("No such ticket."))
     assignments = list(

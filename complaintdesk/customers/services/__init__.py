@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from complaintdesk.accounts.roles import CENTRE_ROLES, Role
 from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.phones import normalize_phone
+from complaintdesk.core.queries import unique_or_none
 from complaintdesk.customers.models import Customer, CustomerPhone, PhoneLabel, Segment
 from complaintdesk.search.services.index import search_customer_renamed
 
@@ -21,7 +22,8 @@ def customer_for_phone(*, phone: str, name: str = "", segment: str = "", org_uni
     win and the other reads the winner's row. `just_created` on the result says whether this
     call created it (a new customer has no earlier tickets to look up).
     """
-    found = CustomerPhone.objects.select_related("customer").filter(number=phone, valid_to__isnull=True).first()
+    found = unique_or_none(  # one current holder per number: a partial unique index
+        CustomerPhone.objects.select_related("customer").filter(number=phone, valid_to__isnull=True))
     if found:
         customer = found.customer
         changed = []

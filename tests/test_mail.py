@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from mailkit import imap_server, make_mailbox, smtp_server  # noqa: F401 (fixtures)
 
 from complaintdesk.mail.models import IncomingMail, OutgoingMail
@@ -470,3 +471,48 @@ def test_a_poller_killed_between_commit_and_flag_leaves_one_ticket(imap_server, 
     assert handled(imap_server, box) == {1: False}
     assert poll(box) == {"already_handled": 1}
     assert Ticket.objects.count() == 1 and handled(imap_server, box) == {1: True}
+
+
+# -- admin --------------------------------------------------------------------------------------
+
+def test_the_admin_configures_mailboxes_and_registers_a_held_message_again(client, imap_server, box, org, users):  # noqa: F811
+    from complaintdesk.taxonomy.models import Category
+
+    admin = users["admin"]
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    admin_client = client
+
+    for url in ("/admin/mail/mailbox/", "/admin/mail/mailbox/add/", f"/admin/mail/mailbox/{box.pk}/change/",
+                "/admin/mail/incomingmail/", "/admin/mail/outgoingmail/"):
+        assert admin_client.get(url).status_code == 200, url
+    assert admin_client.get("/admin/mail/incomingmail/add/").status_code == 403
+    form = {"name": "投诉邮箱", "active": "on", "address": "ts@desk.example.cn", "host": "imap.example.cn",
+            "port": "993", "security": "ssl", "username": "ts", "password_env": "MAIL_PASSWORD_TS",
+            "folder": "INBOX", "kind": "inquiry", "category": Category.objects.get(code="network-weak").pk,
+            "channel": "email", "org_unit": org["province"].pk, "acknowledge": "on"}
+    def zh(text):
+        with translation.override("zh-hans"):
+            return gettext(text)
+
+    refused = admin_client.post("/admin/mail/mailbox/add/", form)
+    assert refused.status_code == 200 and zh("This category belongs to another ticket kind.") in refused.content.decode()
+    refused = admin_client.post("/admin/mail/mailbox/add/", {**form, "kind": "complaint", "password_env": "s3cret pw!"})
+    assert zh("Letters, digits and underscores only: the name of a variable, never the password.") in refused.content.decode()
+    assert admin_client.post("/admin/mail/mailbox/add/", {**form, "kind": "complaint"}).status_code == 302
+    # A held message: the phone is entered, the action registers it.
+    imap_server.append(box.folder, mail(body="信号很差。")[0])
+    poll(box)
+    record = IncomingMail.objects.get()
+    assert record.status == "held"
+    page = admin_client.get(f"/admin/mail/incomingmail/{record.pk}/change/").content.decode()
+    assert 'name="phone"' in page
+    IncomingMail.objects.filter(pk=record.pk).update(phone="13912345678")
+    response = admin_client.post("/admin/mail/incomingmail/", {"action": "register_again", "_selected_action": [record.pk]},
+                                 follow=True)
+    assert "已受理 1 封邮件。" in response.content.decode()
+    record.refresh_from_db()
+    assert record.status == "registered" and record.ticket is not None
+    changelist = admin_client.get("/admin/mail/mailbox/").content.decode()
+    assert box.name in changelist

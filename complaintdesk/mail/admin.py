@@ -2,8 +2,9 @@
 their outcome (held ones can be registered again once the phone is entered), and the
 messages we sent to customers, read-only."""
 
+import re
+
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,6 +13,8 @@ from complaintdesk.mail import selectors
 from complaintdesk.mail.models import IncomingMail, Mailbox, OutgoingMail
 from complaintdesk.mail.services.incoming import incoming_register_again
 from complaintdesk.mail.vocabulary import HoldReason, IgnoreReason, IncomingStatus
+
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
 
 
 @admin.register(Mailbox)
@@ -30,12 +33,6 @@ class MailboxAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return selectors.mailboxes_with_counts()
 
-    def save_model(self, request, obj, form, change):
-        obj.full_clean()
-        if obj.category.kind != obj.kind:
-            raise ValidationError({"category": _("This category belongs to another ticket kind.")})
-        super().save_model(request, obj, form, change)
-
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         base_clean = form.clean
@@ -48,7 +45,7 @@ class MailboxAdmin(admin.ModelAdmin):
             elif category is not None and not category.is_leaf():
                 self_form.add_error("category", _("Choose the most specific category (a leaf of the tree)."))
             name = (data.get("password_env") or "").strip()
-            if name and not name.replace("_", "").isalnum():
+            if name and not ENV_NAME.fullmatch(name):
                 self_form.add_error("password_env", _("Letters, digits and underscores only: the name of a variable, never the password."))
             return data
 

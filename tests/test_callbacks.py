@@ -286,3 +286,23 @@ def test_two_agents_record_an_attempt_at_once(org, make_ticket, settings):
     attempts = sorted(TicketEvent.objects.filter(ticket=ticket, type="callback_attempted")
                       .values_list("payload__attempt", flat=True))
     assert attempts == [1, 2, 3]
+
+
+@pytest.mark.django_db
+def test_callback_attempt_api(org, make_ticket, api):
+    users = org["users"]
+    ticket = awaiting_callback(users, make_ticket())
+    caller = api(users["intake_agent"])
+    r = caller.post(f"/tickets/{ticket.pk}/callback-attempt", {"outcome": "call_again", "version": ticket.version})
+    assert r.status_code == 422, r.content
+    assert "call_again_at" in r.content.decode()
+    when = (timezone.now() + 4 * H).isoformat()
+    r = caller.post(f"/tickets/{ticket.pk}/callback-attempt",
+                    {"outcome": "call_again", "call_again_at": when, "topics": ["renewal"], "version": ticket.version})
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["state"] == "awaiting_callback" and body["callback_attempts"] == 0 and body["callback_due_at"]
+    r = caller.post(f"/tickets/{ticket.pk}/callback-attempt", {"outcome": "busy"})
+    assert r.status_code == 422
+    r = caller.post(f"/tickets/{ticket.pk}/callback-attempt", {"outcome": "refused"})
+    assert r.status_code == 200 and r.json()["resolution"] == "callback_failed"

@@ -241,7 +241,18 @@ def reply(request, ticket_id: int, payload: s.ReplyIn):
 @router.post("/tickets/{ticket_id}/callback", response=s.TicketAnswer)
 def callback(request, ticket_id: int, payload: s.CallbackIn):
     return _act(request, ticket_id, t.ticket_callback, satisfaction=payload.satisfaction,
-                note=payload.note, expected_version=payload.version)
+                note=payload.note, topics=payload.topics, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/callback-attempt", response=s.TicketAnswer,
+             summary="Record a callback attempt that did not reach the customer")
+def callback_attempt(request, ticket_id: int, payload: s.CallbackAttemptIn):
+    """The ticket stays awaiting callback with the time to call again, or, after the last
+    allowed failed call (settings CALLBACK_MAX_ATTEMPTS) or a refusal, is closed as
+    "callback failed"."""
+    return _act(request, ticket_id, t.ticket_callback_attempt, outcome=payload.outcome,
+                call_again_at=payload.call_again_at, topics=payload.topics, note=payload.note,
+                expected_version=payload.version)
 
 
 @router.post("/tickets/{ticket_id}/close", response=s.TicketAnswer)

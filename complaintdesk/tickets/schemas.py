@@ -171,6 +171,8 @@ class TicketDetailOut(TicketSummary):
     resolution: str
     reopen_count: int
     closed_at: dt.datetime | None
+    callback_attempts: int = Field(0, description="Failed callback calls of the current round.")
+    callback_due_at: dt.datetime | None = Field(None, description="When to call the customer again.")
     assignments: list[AssignmentOut]
     attachments: list[AttachmentOut]
     allowed_actions: list[str]
@@ -284,6 +286,7 @@ def detail(d, *, full_phones: bool) -> dict:
         "responsible_person": t.responsible_person, "reply_text": t.reply_text,
         "satisfaction": t.satisfaction, "resolution": t.resolution, "reopen_count": t.reopen_count,
         "closed_at": t.closed_at,
+        "callback_attempts": t.callback_attempts, "callback_due_at": t.callback_due_at,
         "assignments": [
             {"department": _ref(a.department), "assignee": _user(a.assignee), "role": a.role,
              "active": a.active, "dispatched_at": a.dispatched_at, "acknowledged_at": a.acknowledged_at,
@@ -387,9 +390,25 @@ class ReplyIn(Versioned):
     customer_accepts: bool | None = None
 
 
+CallbackTopicIn = Literal["case_result", "opinion", "suggestion", "renewal", "other_need"]
+
+
 class CallbackIn(Versioned):
     satisfaction: SatisfactionIn
     note: str = Field("", max_length=20000)
+    topics: list[CallbackTopicIn] = Field(default_factory=list, max_length=5,
+                                          description="What else the call talked about (002).")
+
+
+class CallbackAttemptIn(Versioned):
+    outcome: Literal["no_answer", "switched_off", "refused", "wrong_number", "call_again"] = Field(
+        ..., description="How the call went. no_answer, switched_off and wrong_number count towards the "
+                         "limit of attempts; refused closes the ticket as callback failed at once; "
+                         "call_again (the customer asked for a time) needs call_again_at.")
+    call_again_at: dt.datetime | None = Field(None, description="When to call again (within 31 days); "
+                                                                "default: CALLBACK_RETRY_MINUTES later.")
+    topics: list[CallbackTopicIn] = Field(default_factory=list, max_length=5)
+    note: str = Field("", max_length=2000)
 
 
 class EmptyIn(Versioned):

@@ -394,3 +394,29 @@ def test_action_page_queries_do_not_grow(handling, users, client):
     for i in range(5):
         _raise(users, handling, title=f"措施{i}")
     assert _count(lambda: client.get(f"/capa/ticket/{handling.pk}/")) == small
+
+
+def test_api_raise_and_steps(handling, users, api):
+    sup, owner = api(users["supervisor"]), api(users["handler"])
+    r = sup.post("/capa", {"kind": "preventive", "title": "预防", "description": "培训", "owner": "handler",
+                           "working_days": 3, "ticket": handling.pk})
+    assert r.status_code == 201, r.content
+    body = r.json()
+    assert body["source"] == "ticket" and body["tickets"] == [handling.number] and body["allowed_steps"] == ["cancel"]
+    pk = body["id"]
+    assert owner.get(f"/capa/{pk}").json()["allowed_steps"] == ["note_progress"]
+    r = owner.post(f"/capa/{pk}/note_progress", {"text": "开始", "expected_version": 1})
+    assert r.status_code == 200 and r.json()["state"] == "in_progress"
+    assert owner.post(f"/capa/{pk}/submit", {"text": "完成", "expected_version": 1}).status_code == 409
+    assert owner.post(f"/capa/{pk}/verify_effective", {"text": "ok"}).status_code == 409  # not in that state
+    assert owner.post(f"/capa/{pk}/submit", {"text": "完成"}).json()["state"] == "awaiting_verification"
+    assert owner.post(f"/capa/{pk}/verify_effective", {"text": "ok"}).status_code == 403
+    r = api(users["supervisor"], lang="zh-hans").post(f"/capa/{pk}/verify_effective", {"text": ""})
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "note"
+    assert r.json()["error"]["fields"][0]["reason"] == "请说明如何验证效果。"
+    assert sup.post(f"/capa/{pk}/verify_effective", {"text": "有效"}).json()["state"] == "verified"
+    assert sup.post(f"/capa/{pk}/close", {}).json()["state"] == "closed"
+    assert api(users["network_handler"]).get(f"/capa/{pk}").status_code == 404
+    r = sup.post("/capa", {"kind": "corrective", "title": "x", "description": "y", "owner": "handler",
+                           "working_days": 3, "due_date": "2026-12-20"})
+    assert r.status_code == 422

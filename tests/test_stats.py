@@ -497,3 +497,20 @@ def test_page_refuses_other_roles_and_post(users, client, db):
     assert client.get("/statistics/").status_code == 403
     client.force_login(users["supervisor"])
     assert client.post("/statistics/").status_code == 405
+
+
+def test_page_query_count_is_fixed(varied, users, client, make_ticket):
+    rollup_rebuild()
+    client.force_login(users["supervisor"])
+    url = "/statistics/?rows=category&cols=org_unit&date_from=2025-01-01&date_to=2026-12-31"
+
+    def count():
+        with CaptureQueriesContext(connection) as c:
+            assert client.get(url).status_code == 200
+        return len(c)
+
+    small = count()
+    for i in range(8):
+        make_ticket(phone=f"1360013{6000 + i:04d}", org_unit=UNITS[i % 4])
+    rollup_refresh(now=timezone.now() + dt.timedelta(minutes=5))
+    assert count() == small

@@ -516,3 +516,44 @@ def test_the_admin_configures_mailboxes_and_registers_a_held_message_again(clien
     assert record.status == "registered" and record.ticket is not None
     changelist = admin_client.get("/admin/mail/mailbox/").content.decode()
     assert box.name in changelist
+
+
+def test_a_message_over_the_size_limit_is_held_without_being_read(imap_server, box, settings):  # noqa: F811
+    settings.MAIL_MAX_BYTES = 2000
+    imap_server.append(box.folder, mail(attachments=[("大图.png", PNG * 40, "image", "png")])[0])
+    assert poll(box) == {"held": 1}
+    record = IncomingMail.objects.get()
+    assert record.reason == "too_large" and record.size > 2000 and not record.raw
+    assert record.subject == "甲市城区信号差" and not Ticket.objects.exists()
+    assert handled(imap_server, box) == {1: True}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_pollers_at_once_make_one_ticket_per_message(imap_server, box):  # noqa: F811
+    import threading
+
+    from django.db import connection
+
+    for i in range(3):
+        imap_server.append(box.folder, mail(body=f"第{i}封：信号差，电话1391234567{i}。")[0])
+    start, results, errors = threading.Barrier(2), [], []
+
+    def poller():
+        try:
+            start.wait()
+            results.append(mailbox_poll(mailbox=box))
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=poller) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors and all(not r.error for r in results), (errors, [r.error for r in results])
+    assert Ticket.objects.count() == 3 and IncomingMail.objects.count() == 3
+    registered = sum(r.counts.get("registered", 0) for r in results)
+    assert registered == 3  # each message registered by exactly one of the two
+    assert all(handled(imap_server, box).values())

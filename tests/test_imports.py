@@ -413,3 +413,13 @@ def test_lists_and_reports_have_a_fixed_number_of_queries(tmp_path, dispatcher, 
         batch_run(_upload(dispatcher, _sheet(tmp_path, many, name=f"m{i}.csv")).pk)
     last = ImportBatch.objects.order_by("-id").first()
     assert (count("/imports/"), count(f"/imports/{last.pk}/")) == one
+
+
+def test_the_timeline_names_the_batch_file_and_row(tmp_path, dispatcher, client):
+    batch = batch_run(_upload(dispatcher, _sheet(tmp_path, ROWS[:1], name="转办单-11月.csv")).pk)
+    batch_start(actor=dispatcher, batch_id=batch.pk, on_error="stop", queue=False)
+    batch_run(batch.pk)
+    ticket = Ticket.objects.get()
+    client.force_login(dispatcher)
+    text = client.get(f"/tickets/{ticket.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Imported from a file" in text and "转办单-11月.csv" in text and "ZB001" in text

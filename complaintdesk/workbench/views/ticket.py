@@ -253,6 +253,9 @@ _PAYLOAD_LABELS = {
     "root_cause_name": _("Root cause"), "analysis": _("Cause analysis"), "capa": _("Corrective action"),
     "mentions": _("Mentioned"), "org_unit": _("Org unit"), "into": _("Merged into"),
     "duplicate": _("Duplicate merged in"), "other": _("Other ticket"), "link": _("Link type"),
+    # imports/: the batch, file, sheet row and source id a ticket was imported from.
+    "batch": _("Import batch"), "file": _("Imported file"), "row": _("Sheet row"), "source_id": _("Source id"),
+    "incomplete": _("Required elements missing (flagged for review)"),
 }
 
 
@@ -289,7 +292,7 @@ def _payload_value(key, value, departments: dict[str, str]):
     if key == "call_again_at":
         parsed = _parse(value)
         return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
-    if key == "special_phrases":
+    if key in ("special_phrases", "incomplete"):
         return "、".join(str(v) for v in value or [])
     if key == "regulator_due_at":
         parsed = _parse(value)

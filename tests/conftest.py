@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from complaintdesk.accounts.models import ApiToken, User, hash_token
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.regulators.services.transfers import profile_options_changed
 from complaintdesk.screening.services.rules import screening_rules_changed
 from complaintdesk.search import segment
 from complaintdesk.search.services.dictionary import dictionary_words
@@ -160,9 +161,11 @@ def _fresh_sla_config():
     # starts from its own rows, not from those of a test that was rolled back.
     sla_config_changed()
     screening_rules_changed()  # the screening rules are cached the same way
+    profile_options_changed()  # and the regulator profiles of the forms
     yield
     sla_config_changed()
     screening_rules_changed()
+    profile_options_changed()
 
 
 @pytest.fixture(autouse=True)

@@ -161,6 +161,15 @@ SPECIAL = {"description": "再不退费我就找记者曝光。"}
 HISTORY = ["earlier_tickets", "people_involved", "contact_history", "commitments"]
 
 # slug, setup (a state or a function), ticket overrides, who, form data, event expected, state after
+def _regulator_transfer(users, ticket):
+    """An NFRA transfer (issue 10 §3): its deadline can be extended."""
+    from tests.test_regulators import ensure_profiles
+
+    ensure_profiles()
+    t.ticket_set_source(ticket_id=ticket.pk, actor=users["intake_agent"], source_tier="", regulator="nfra",
+                        regulator_ref="YJ-1")
+
+
 CASES = [
     ("review-valid", "registered", {}, "dispatcher", {"severity": "complex", "reason": "要素齐全"}, "reviewed_valid", "awaiting_dispatch"),
     ("review-invalid", "registered", {}, "dispatcher", {"reason": "重复提交", "answer": "您好，该问题已在处理中。"}, "reviewed_invalid", "closed"),
@@ -193,6 +202,8 @@ CASES = [
     ("unlink-repeat", _linked_repeat, {}, "dispatcher", {"reason": "家人的另一诉求"}, "repeat_unlinked", "registered"),
     ("set-special-type", "registered", {}, "dispatcher", {"special_type": "publicity", "note": "曾向媒体反映"}, "special_type_set", "registered"),
     ("gather-history", "in_progress", SPECIAL, "handler", {"checked": HISTORY, "people": "张三；营业员李四"}, "history_gathered", "in_progress"),
+    ("extend-regulator-deadline", _regulator_transfer, {}, "intake_agent", {"reason": "需调取录音，情况复杂"},
+     "regulator_deadline_extended", "registered"),
 ]
 
 

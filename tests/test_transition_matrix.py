@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import Conflict, Forbidden, NotFound
+from complaintdesk.regulators.models import RegulatorProfile, RegulatorTransfer
 from complaintdesk.tickets.models import Assignment, Ticket, TicketEvent
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import Action, AssignmentRole, State
@@ -98,6 +99,8 @@ CALLS = {
         ticket_id=i, actor=u, checked=list(t.HISTORY_CHECKLIST), people="张三", expected_version=v),
     A.CALLBACK_ATTEMPT: lambda i, u, v: t.ticket_callback_attempt(
         ticket_id=i, actor=u, outcome="no_answer", expected_version=v),
+    A.EXTEND_REGULATOR_DEADLINE: lambda i, u, v: t.ticket_extend_regulator_deadline(
+        ticket_id=i, actor=u, reason="情况复杂", expected_version=v),
 }
 
 
@@ -145,6 +148,11 @@ def _prepare(action, ticket_id, actor, now):
         Ticket.objects.filter(pk=ticket_id).update(repeat_of_id=ticket_id)
     elif action == A.GATHER_HISTORY:
         Ticket.objects.filter(pk=ticket_id).update(special=True)
+    elif action == A.EXTEND_REGULATOR_DEADLINE:
+        # Only a regulator's transfer has a deadline to extend (its first step needs no approval).
+        Ticket.objects.filter(pk=ticket_id).update(source_tier="12378")
+        RegulatorTransfer.objects.create(ticket_id=ticket_id, profile=RegulatorProfile.objects.get(code="nfra"),
+                                         transferred_at=now, amount=15, day_basis="calendar_days", created_at=now)
     elif action == A.ASSIST_INPUT and actor.department_id is not None:
         Assignment.objects.create(
             ticket_id=ticket_id, department_id=actor.department_id, role=AssignmentRole.ASSISTING,

@@ -246,6 +246,8 @@ for _states in EXPECTED.values():
             _cell[A.SET_SPECIAL_TYPE] = (CONTACT | SUPERVISE_BY, SAME)
             in_department = _state in (S.DISPATCHED, S.IN_PROGRESS, S.AWAITING_APPROVAL, S.AWAITING_AUDIT)
             _cell[A.GATHER_HISTORY] = (CONTACT | DEPT if in_department else CONTACT, SAME)
+            # The regulator's deadline (issue 10 §3): the contact staff, supervisors and leaders.
+            _cell[A.EXTEND_REGULATOR_DEADLINE] = (CONTACT | SUPERVISE_BY | {R.LEADER}, SAME)
 
 KIND_OF_PATH = {P.FULL: Kind.COMPLAINT, P.SHORT: Kind.INQUIRY, P.SALES: Kind.SALES_LEAD}
 

@@ -14,11 +14,13 @@ class AccessKind(LabelledEnum):
     LEDGER_ENTRY_API = "ledger_entry_api"
     CUSTOMER_LOOKUP = "customer_lookup"
     LEDGER_ENTRY_PAGE = "ledger_entry_page"
+    REGULATOR_SHEET = "regulator_sheet"
 
     @classmethod
     def _labels(cls):
         return {
             cls.TICKET_PAGE: _("Ticket page"),
+            cls.REGULATOR_SHEET: _("Regulator's reply sheet"),
             cls.TICKET_API: _("Ticket (API)"),
             cls.TICKET_LIST_API: _("Ticket list (API)"),
             cls.WORKLIST_EXPORT: _("Worklist export"),

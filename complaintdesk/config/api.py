@@ -5,6 +5,7 @@ from complaintdesk.customers.api import router as customers_router
 from complaintdesk.imports.api import router as imports_router
 from complaintdesk.incidents.api import router as incidents_router
 from complaintdesk.notifications.api import router as notifications_router
+from complaintdesk.regulators.api import router as regulators_router
 from complaintdesk.sla.api import router as ledger_router
 from complaintdesk.stats.api import router as stats_router
 from complaintdesk.tickets.api import router as tickets_router
@@ -31,3 +32,4 @@ api.add_router("/", customers_router)
 api.add_router("/", capa_router)
 api.add_router("/", imports_router)
 api.add_router("/", stats_router)
+api.add_router("/", regulators_router)

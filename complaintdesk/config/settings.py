@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "complaintdesk.bulletins",
     "complaintdesk.stats",
     "complaintdesk.desk",
+    "complaintdesk.regulators",
     "django_htmx",
     "csp",
     "django_otp",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("search/", include("complaintdesk.search.urls")),
     path("capa/", include("complaintdesk.capa.urls")),
     path("imports/", include("complaintdesk.imports.urls")),
+    path("regulators/", include("complaintdesk.regulators.urls")),
     path("", include("complaintdesk.answers.urls")),
     # The workbench owns /work/... (worklists) and /tickets/... (registration, ticket page).
     path("", include("complaintdesk.workbench.urls")),

@@ -27,6 +27,11 @@ Rules
   of a working day, on a rest day, before opening or after closing all count from the next working day.
   N = 0 means "the same working day": the close of the start's day if that is a working day and the start is
   before its close, else the close of the next working day.
+- N calendar days (a regulator's "15日内") end on the N-th calendar day after the local date of the start (the
+  start's own day is not counted, Civil Code art. 201); when that day is not a working day the period ends on
+  the next working day (art. 203: "期间的最后一日是法定休假日的，以法定休假日结束的次日为期间的最后一日"), at
+  its close of business. N = 0 is the start's own day, moved on the same way. On an always-open calendar
+  they end at the midnight that ends the N-th day (no day is a rest day there).
   On an always-open calendar every day is a working day open 00:00-24:00, so N working days end at the
   midnight that ends the N-th day after the start's date.
 - Calendar minutes/hours are elapsed (absolute) time and ignore the calendar entirely.
@@ -49,6 +54,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 __all__ = [
+    "DAY_UNITS",
     "DEFAULT_HOURS",
     "CalendarMissingWarning",
     "DateOverride",
@@ -236,7 +242,11 @@ class Unit(enum.StrEnum):
     WORKING_MINUTES = "working_minutes"
     WORKING_HOURS = "working_hours"
     WORKING_DAYS = "working_days"
+    CALENDAR_DAYS = "calendar_days"
 
+
+# Units counted in whole days on the calendar, not in a fixed length of time.
+DAY_UNITS = frozenset({Unit.WORKING_DAYS, Unit.CALENDAR_DAYS})
 
 _UNIT_US = {
     Unit.CALENDAR_MINUTES: _MINUTE_US,
@@ -264,9 +274,9 @@ class Duration:
             raise TypeError(f"a duration's amount is a number, not {amount!r}")
         if amount < 0:
             raise ValueError(f"a duration is not negative: {amount!r}")
-        if unit is Unit.WORKING_DAYS:
+        if unit in DAY_UNITS:
             if amount != int(amount):
-                raise ValueError(f"working days are whole: {amount!r}")
+                raise ValueError(f"days are whole: {amount!r}")
             object.__setattr__(self, "amount", int(amount))
         else:
             object.__setattr__(self, "_us", int(round(Fraction(amount) * _UNIT_US[unit])))
@@ -274,8 +284,8 @@ class Duration:
     @property
     def delta(self) -> timedelta:
         """The length of a minutes/hours duration (working or calendar time)."""
-        if self.unit is Unit.WORKING_DAYS:
-            raise ValueError("working days have no fixed length")
+        if self.unit in DAY_UNITS:
+            raise ValueError("days have no fixed length")
         return timedelta(microseconds=self._us)
 
     @classmethod
@@ -520,18 +530,32 @@ def _nth_workday(cal: WorkingCalendar, block: _Year, d: int, n: int) -> tuple[_Y
 def deadline(calendar: WorkingCalendar, start: datetime, duration: Duration) -> DeadlineResult:
     """When `duration` counted from `start` on `calendar` ends (see the module's rules)."""
     unit = duration.unit
-    if unit in _CALENDAR_UNITS or (calendar.always_open and unit is not Unit.WORKING_DAYS):
+    if unit in _CALENDAR_UNITS or (calendar.always_open and unit not in DAY_UNITS):
         if start.tzinfo is None:
             raise ValueError("the calendar needs aware datetimes")
         at = (start.astimezone(UTC) + timedelta(microseconds=duration._us)).astimezone(calendar.tz)
         return DeadlineResult(at)
-    if calendar.always_open:  # working days: each day is open 00:00-24:00
+    if calendar.always_open:  # working or calendar days: each day is open 00:00-24:00
         if start.tzinfo is None:
             raise ValueError("the calendar needs aware datetimes")
         return DeadlineResult(
             calendar._at(start.astimezone(calendar.tz).toordinal() + duration.amount + 1, 0)
         )
     block, d, us = calendar._locate(start)
+
+    if unit is Unit.CALENDAR_DAYS:
+        last = block.base + d + duration.amount  # the ordinal of the period's last day
+        block = calendar._year(date.fromordinal(last).year)
+        e = last - block.base
+        kind = block.kinds[e]
+        if kind is DayKind.UNKNOWN:
+            return _missing(block.year)
+        if kind is not DayKind.WORKDAY:
+            found = _nth_workday(calendar, block, e, 1)
+            if type(found) is int:
+                return _missing(found)
+            block, e = found  # type: ignore[misc]
+        return DeadlineResult(calendar._at(block.base + e, block.ivals[e][-1][1]))
 
     if unit is Unit.WORKING_DAYS:
         n = duration.amount

@@ -115,7 +115,7 @@ class ClockRule(models.Model):
     """One clock of a policy: its duration and its escalation ladder."""
 
     policy = models.ForeignKey(Policy, verbose_name=_("policy"), on_delete=models.CASCADE, related_name="rules")
-    clock = models.CharField(_("clock"), max_length=20, choices=ClockType.choices())
+    clock = models.CharField(_("clock"), max_length=20, choices=ClockType.policy_choices())
     amount = models.DecimalField(_("amount"), max_digits=8, decimal_places=2)
     unit = models.CharField(_("unit"), max_length=20, choices=DurationUnit.choices())
     # Progress clocks repeat: every `amount unit`, or daily by `daily_at` (001: 17:00 each day).

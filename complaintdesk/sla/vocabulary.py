@@ -15,6 +15,9 @@ class ClockType(LabelledEnum):
     REPLY = "reply"  # audit approved → the customer is told the result
     CALLBACK = "callback"  # replied → called back
     TICKET = "ticket"  # registered → closed: the ticket deadline (工单时限)
+    # The transferring regulator's own deadline (regulators/): its rule comes from the
+    # regulator's profile, not from a deadline policy; it runs beside ours.
+    REGULATOR = "regulator"
 
     @classmethod
     def _labels(cls):
@@ -26,7 +29,13 @@ class ClockType(LabelledEnum):
             cls.REPLY: _("Reply to customer"),
             cls.CALLBACK: _("Callback"),
             cls.TICKET: _("Ticket deadline"),
+            cls.REGULATOR: _("Regulator's deadline"),
         }
+
+    @classmethod
+    def policy_choices(cls) -> list[tuple[str, str]]:
+        """The clocks a deadline policy may define (the regulator's comes from its profile)."""
+        return [(value, label) for value, label in cls.choices() if value != cls.REGULATOR]
 
 
 class DurationUnit(LabelledEnum):

@@ -69,6 +69,9 @@ def create_ticket(request, payload: s.TicketIn, idempotency_key: str = Header(""
         first_reported_at=payload.first_reported_at, agreed_time=payload.agreed_time,
         source_tier=payload.source_tier, regulator_ref=payload.regulator_ref,
         regulator_due_at=payload.regulator_due_at, special_type=payload.special_type,
+        regulator=payload.regulator, regulator_matter=payload.regulator_matter,
+        regulator_urgency=payload.regulator_urgency, transferred_at=payload.transferred_at,
+        matter_date=payload.matter_date,
     )
     ticket, created = ticket_register(actor=request.user, draft=draft, idempotency_key=idempotency_key,
                                       resolve_on_spot=payload.resolve_on_spot, retry_guard=True)
@@ -304,7 +307,18 @@ def set_source(request, ticket_id: int, payload: s.SourceIn):
     regulator's reference and reply deadline."""
     return _act(request, ticket_id, t.ticket_set_source, source_tier=payload.source_tier,
                 regulator_ref=payload.regulator_ref, regulator_due_at=payload.regulator_due_at,
-                expected_version=payload.version)
+                regulator=payload.regulator, regulator_matter=payload.regulator_matter,
+                regulator_urgency=payload.regulator_urgency, transferred_at=payload.transferred_at,
+                matter_date=payload.matter_date, expected_version=payload.version)
+
+
+@router.post("/tickets/{ticket_id}/regulator-extension", response=s.TicketDetailOut)
+def extend_regulator_deadline(request, ticket_id: int, payload: s.RegulatorExtensionIn):
+    """Extend the regulator's deadline by its profile's next step (NFRA: complex 30 days,
+    especially complex 60 with a senior manager's approval). The event records the step, the
+    reason and who approved it."""
+    return _act(request, ticket_id, t.ticket_extend_regulator_deadline, reason=payload.reason,
+                approved_by=payload.approved_by, expected_version=payload.version)
 
 
 @router.post("/tickets/{ticket_id}/unlink-repeat", response=s.TicketDetailOut)

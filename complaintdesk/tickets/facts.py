@@ -47,6 +47,7 @@ def ticket_facts(ticket: Ticket, assignments: list[Assignment]) -> TicketFacts:
         linked=ticket.repeat_of_id is not None,
         callback_attempts=ticket.callback_attempts,
         callback_max_attempts=callback_max_attempts(),
+        source_tier=ticket.source_tier,
     )
 
 

@@ -54,7 +54,15 @@ class TicketIn(InputSchema):
         f"Where it came from: {TIERS_TEXT}. Default: direct, or what the channel implies (media, "
         "upper-level transfer → leadership); a regulator transfer must name it."))
     regulator_ref: str = Field("", max_length=64, description="The transferring body's own reference number.")
-    regulator_due_at: dt.datetime | None = Field(None, description="The transferring body's own reply deadline.")
+    regulator_due_at: dt.datetime | None = Field(None, description=(
+        "A deadline the transferring body stated itself (its sheet's 办理时限): it wins over the profile's rule."))
+    regulator: str = Field("", max_length=30, description=(
+        "Code of the transferring regulator's profile (GET /api/v1/regulators: nfra, miit, post, 12345): its "
+        "rule gives the regulator's deadline, a clock of its own beside ours. Implies the source tier."))
+    regulator_matter: str = Field("", max_length=30, description="The regulator's matter type (its profile's codes).")
+    regulator_urgency: str = Field("", max_length=20, description="normal, urgent or emergency (12345's matrix).")
+    transferred_at: dt.datetime | None = Field(None, description="When the regulator transferred it; default: now.")
+    matter_date: dt.date | None = Field(None, description="When the matter arose: gives admissibility hints.")
     special_type: str = Field("", max_length=40, description="Code of one of the six special complainant types (000).")
 
 
@@ -429,9 +437,22 @@ class AgreedTimeIn(Versioned):
 
 
 class SourceIn(Versioned):
-    source_tier: str = Field(..., max_length=40, description=f"One of: {TIERS_TEXT}.")
+    source_tier: str = Field("", max_length=40, description=f"One of: {TIERS_TEXT}; implied by `regulator`.")
     regulator_ref: str = Field("", max_length=64)
-    regulator_due_at: dt.datetime | None = None
+    regulator_due_at: dt.datetime | None = Field(None, description="A deadline the body stated itself.")
+    regulator: str = Field("", max_length=30, description=(
+        "Code of the transferring regulator's profile (GET /api/v1/regulators: nfra, miit, post, 12345): its "
+        "rule gives the regulator's deadline, a clock of its own beside ours. Implies the source tier."))
+    regulator_matter: str = Field("", max_length=30, description="The regulator's matter type (its profile's codes).")
+    regulator_urgency: str = Field("", max_length=20, description="normal, urgent or emergency (12345's matrix).")
+    transferred_at: dt.datetime | None = Field(None, description="When the regulator transferred it; default: now.")
+    matter_date: dt.date | None = Field(None, description="When the matter arose: gives admissibility hints.")
+
+
+class RegulatorExtensionIn(Versioned):
+    reason: str = Field(..., max_length=20000, description="Why the case needs more time.")
+    approved_by: str = Field("", max_length=150, description=(
+        "Username of the leader who approved a step that needs approval (default: you, if a leader)."))
 
 
 class SpecialTypeIn(Versioned):

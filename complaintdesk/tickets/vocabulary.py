@@ -93,6 +93,7 @@ class Action(LabelledEnum):
     # A callback call that did not reach the customer (or was put off): the state stays, or the
     # ticket closes as "callback failed" after the last allowed attempt.
     CALLBACK_ATTEMPT = "callback_attempt"
+    EXTEND_REGULATOR_DEADLINE = "extend_regulator_deadline"
 
     @classmethod
     def _labels(cls):
@@ -128,6 +129,7 @@ class Action(LabelledEnum):
             cls.SET_SPECIAL_TYPE: _("Set the special complainant type"),
             cls.GATHER_HISTORY: _("Record the special case's history check"),
             cls.CALLBACK_ATTEMPT: _("Record a callback attempt"),
+            cls.EXTEND_REGULATOR_DEADLINE: _("Extend the regulator's deadline"),
         }
 
 
@@ -288,6 +290,7 @@ class EventType(LabelledEnum):
     TICKET_UNLINKED = "ticket_unlinked"
     MERGED_INTO = "merged_into"  # the duplicate, closed into its survivor
     DUPLICATE_MERGED = "duplicate_merged"  # the survivor: a duplicate was merged into it
+    REGULATOR_DEADLINE_EXTENDED = "regulator_deadline_extended"
 
     @classmethod
     def _labels(cls):
@@ -336,6 +339,7 @@ class EventType(LabelledEnum):
             cls.TICKET_UNLINKED: _("Link to another ticket removed"),
             cls.MERGED_INTO: _("Merged into another ticket as a duplicate"),
             cls.DUPLICATE_MERGED: _("A duplicate was merged into this ticket"),
+            cls.REGULATOR_DEADLINE_EXTENDED: _("Regulator's deadline extended"),
         }
 
 

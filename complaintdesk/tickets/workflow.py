@@ -81,6 +81,7 @@ class TicketFacts:
     linked: bool = False  # a repeat complaint linked to the first ticket of its chain
     callback_attempts: int = 0  # failed callback calls of this round (the customer not reached)
     callback_max_attempts: int = 3  # settings.CALLBACK_MAX_ATTEMPTS: then "callback failed"
+    source_tier: str = "direct"
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,11 @@ def is_linked(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
 
 def is_special(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
     return ticket.special
+
+
+def is_transfer(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
+    """Transferred from above (a regulator, 12345, the media, leadership)."""
+    return ticket.source_tier not in ("", "direct")
 
 
 def waiting(ticket: TicketFacts, actor: ActorFacts | None = None) -> bool:
@@ -321,6 +327,11 @@ def _build() -> dict[Path, dict[State, dict[Action, Transition]]]:
             row[A.SET_SPECIAL_TYPE] = Transition(CONTACT | SUPERVISORS, E.SPECIAL_TYPE_SET)
             row[A.GATHER_HISTORY] = Transition(talkers, E.HISTORY_GATHERED, guard=is_special,
                                                guard_reason="not_special")
+            # A regulator's deadline extended (NFRA: complex 30 days, especially complex 60
+            # with a senior manager's approval); the service checks the profile's steps.
+            row[A.EXTEND_REGULATOR_DEADLINE] = Transition(
+                CONTACT | SUPERVISORS | {R.LEADER}, E.REGULATOR_DEADLINE_EXTENDED,
+                guard=is_transfer, guard_reason="not_transfer")
         # A wrong link is undone by the centre and management, also once the ticket is closed.
         for state in table.keys() - {S.ARCHIVED}:
             table[state][A.UNLINK_REPEAT] = Transition(UNLINKERS, E.REPEAT_UNLINKED, guard=is_linked,

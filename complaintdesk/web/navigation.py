@@ -44,6 +44,10 @@ _ALL_ITEMS = (
         frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.DEPT_HEAD, Role.ADMIN}),
     ),
     NavItem(
+        "regulators", _("Regulators' reply sheets"), "regulators:export",
+        frozenset({Role.INTAKE_AGENT, Role.DISPATCHER, Role.SUPERVISOR, Role.LEADER, Role.ADMIN}),
+    ),
+    NavItem(
         "dashboard", _("Dashboard"), "reports:dashboard",
         frozenset({Role.SUPERVISOR, Role.LEADER, Role.ADMIN, Role.DEPT_HEAD}),
     ),

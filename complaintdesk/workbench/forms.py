@@ -12,6 +12,8 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.core.errors import DomainError
+from complaintdesk.regulators.services.transfers import profile_options
+from complaintdesk.regulators.vocabulary import Urgency
 from complaintdesk.tickets.vocabulary import (
     CallbackOutcome,
     CallbackTopic,
@@ -116,7 +118,15 @@ class RegisterForm(forms.Form):
     source_tier = forms.ChoiceField(label=_("Source tier"), choices=(), required=False,
                                     help_text=_("Where the ticket came from: the customer, or a body above."))
     regulator_ref = forms.CharField(label=_("Regulator's reference"), max_length=64, required=False)
-    regulator_due_at = _regulator_due_field(_("Regulator's reply deadline (optional)"))
+    regulator = forms.ChoiceField(label=_("Regulator (its rule gives the deadline)"), choices=(), required=False)
+    regulator_matter = forms.ChoiceField(label=_("Regulator's matter type"), choices=(), required=False)
+    regulator_urgency = forms.ChoiceField(label=_("Urgency"), choices=(), required=False)
+    transferred_at = forms.DateTimeField(
+        label=_("Transferred at (if earlier than now)"), required=False, input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    matter_date = forms.DateField(label=_("The matter arose on (optional)"), required=False,
+                                  widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    regulator_due_at = _regulator_due_field(_("Deadline stated by the regulator (only if its sheet gives one)"))
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     description = forms.CharField(label=_("Description"), max_length=TEXT_MAX, required=False,
                                   widget=_textarea(5))
@@ -151,9 +161,10 @@ class RegisterForm(forms.Form):
     # marked as required in the page, not refused by the form before the service is asked.
     marked_required = frozenset({"category", "title", "description", "phone"})
 
-    def __init__(self, *args, org_units=(), special_types=(), **kwargs):
+    def __init__(self, *args, org_units=(), special_types=(), regulators=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].choices = _blank_first(list(org_units), _("The customer's, else yours"))
+        regulator_choices(self, regulators)
         self.fields["special_type"].choices = _blank_first(
             [(t.code, t.display_name) for t in special_types], "—")
         self.fields["source_tier"].choices = _blank_first(SourceTier.choices(), _("As the channel says"))
@@ -163,6 +174,15 @@ class RegisterForm(forms.Form):
         self.fields["kind"].choices = _blank_first(Kind.choices(), _("Choose the kind first…"))
         self.fields["channel"].choices = Channel.choices()
         self.fields["severity"].choices = _blank_first(Severity.choices(), _("As the category says"))
+
+
+def regulator_choices(form, regulators):
+    """The regulator profiles and their matter types (grouped by regulator) of a form."""
+    form.fields["regulator"].choices = _blank_first(
+        [(p.code, p.display_name) for p in regulators], _("None: no regulator's rule"))
+    form.fields["regulator_matter"].choices = _blank_first(
+        [(p.display_name, [(m.code, m.display_name) for m in p.matters]) for p in regulators if p.matters], "—")
+    form.fields["regulator_urgency"].choices = _blank_first(Urgency.choices(), "—")
 
 
 # -- ticket actions -------------------------------------------------------------------------------
@@ -379,16 +399,30 @@ class AgreedTimeForm(ActionForm):
 
 
 class SourceForm(ActionForm):
-    source_tier = forms.ChoiceField(label=_("Source tier"), choices=())
+    source_tier = forms.ChoiceField(label=_("Source tier"), choices=(), required=False)
     regulator_ref = forms.CharField(label=_("Regulator's reference"), max_length=64, required=False)
-    regulator_due_at = _regulator_due_field(_("Regulator's reply deadline"))
+    regulator = forms.ChoiceField(label=_("Regulator (its rule gives the deadline)"), choices=(), required=False)
+    regulator_matter = forms.ChoiceField(label=_("Regulator's matter type"), choices=(), required=False)
+    regulator_urgency = forms.ChoiceField(label=_("Urgency"), choices=(), required=False)
+    transferred_at = forms.DateTimeField(
+        label=_("Transferred at (default: when the ticket was registered)"), required=False,
+        input_formats=DATETIME_INPUTS,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    regulator_due_at = _regulator_due_field(_("Deadline stated by the regulator (only if its sheet gives one)"))
 
     def setup(self):
-        self.fields["source_tier"].choices = SourceTier.choices()
+        self.fields["source_tier"].choices = _blank_first(SourceTier.choices(), _("As the regulator says"))
+        regulator_choices(self, profile_options())
         if self.ticket is not None:
             self.fields["source_tier"].initial = self.ticket.source_tier
             self.fields["regulator_ref"].initial = self.ticket.regulator_ref
-            self.fields["regulator_due_at"].initial = self.ticket.regulator_due_at
+
+
+class ExtendRegulatorForm(ActionForm):
+    reason = forms.CharField(label=_("Why the case needs more time"), max_length=TEXT_MAX, widget=_textarea(2))
+    approved_by = forms.CharField(
+        label=_("Approved by (leader's username)"), max_length=150, required=False,
+        help_text=_("Needed for a step that requires approval, unless you are that leader."))
 
 
 class UnlinkForm(ActionForm):

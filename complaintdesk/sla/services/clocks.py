@@ -32,6 +32,15 @@ The rules, event by event (domain.md "Deadlines and escalation"):
 - reviewed valid with a new severity or special flag: running clocks take the rule the ticket
   now matches (from their own start).
 
+Own clocks (`OwnRule`): a clock whose rule does not come from a deadline policy but from its
+caller — the transferring regulator's deadline (ClockType.REGULATOR, regulators/). It starts
+at registration or when the source is set (SOURCE_SET), is counted again from its own start
+when the caller extends it (REGULATOR_DEADLINE_EXTENDED), and stops when the customer is told
+the result (REPLIED) or the ticket closes. It does NOT pause while the ticket waits on the
+customer: the regulator counts from the transfer whatever we wait for. A SOURCE_SET without
+one stops it (the ticket is no longer a transfer). The breach scan warns, breaches and
+escalates it like any other clock, on the ladder its caller gave (`explanation.own.ladder`).
+
 Every clock explains itself (TicketClock.explanation, stable keys): policy, rule, calendar,
 start, pauses, agreed time, "kept_from" after an audit rejection, and whether the calendar is
 missing (a deadline reaching into a year nobody entered: no deadline, the clock and the ticket
@@ -56,6 +65,7 @@ from django.db import connections, router
 from django.db.models.expressions import Col
 
 from complaintdesk.sla.calendar import (
+    DAY_UNITS,
     DayKind,
     Duration,
     Unit,
@@ -212,6 +222,61 @@ def schedule(cal: WorkingCalendar, rule: RuleSpec | None, start: dt.datetime,
     return Schedule(due, warn, tuple(sorted(years)))
 
 
+# -- own clocks: a rule given by the caller (a regulator's deadline) -------------------------
+
+@dataclass(frozen=True)
+class OwnRule:
+    """A clock's rule given by its caller instead of a deadline policy.
+
+    `duration` counted from `start` on the ticket's org unit calendar, or `due_at` when the
+    transferring body stated its deadline itself (that date wins, like an agreed time).
+    `source` is kept in the clock's explanation (who set the rule and why: the regulator's
+    profile, the matter, the extension); `ladder` is the escalation ladder after a breach."""
+
+    clock: ClockType
+    start: dt.datetime
+    duration: Duration | None = None
+    due_at: dt.datetime | None = None
+    warn_share: Decimal = DEFAULT_WARN_SHARE
+    ladder: tuple = ()
+    source: dict | None = None
+
+    @property
+    def rule(self) -> RuleSpec | None:
+        if self.duration is None:
+            return None
+        return RuleSpec(id=0, clock=self.clock, amount=Decimal(self.duration.amount), unit=self.duration.unit,
+                        duration=self.duration, daily_at=None, warn_share=Decimal(self.warn_share),
+                        ladder=tuple(self.ladder))
+
+    def explain(self) -> dict:
+        return {
+            "amount": None if self.duration is None else int(self.duration.amount)
+            if self.duration.unit in DAY_UNITS else str(self.duration.amount),
+            "unit": None if self.duration is None else self.duration.unit.value,
+            "due_at": None if self.due_at is None else self.due_at.isoformat(),
+            "warn_share": str(self.warn_share), "ladder": list(self.ladder),
+            "source": self.source or {},
+        }
+
+    @classmethod
+    def from_explanation(cls, clock: ClockType, start: dt.datetime, own: dict) -> OwnRule:
+        """The rule again from a clock's explanation (to recompute it: a calendar year entered)."""
+        duration = None
+        if own.get("unit") and own.get("amount") is not None:
+            duration = Duration(Decimal(str(own["amount"])), own["unit"])
+        return cls(clock=clock, start=start, duration=duration, due_at=_parse(own.get("due_at")),
+                   warn_share=Decimal(str(own.get("warn_share") or DEFAULT_WARN_SHARE)),
+                   ladder=tuple(own.get("ladder") or ()), source=own.get("source") or {})
+
+
+def own_schedule(*, org_unit_id: int | None, own: OwnRule) -> Schedule:
+    """The deadline an own clock of a ticket of this org unit gets (no query once the calendars
+    are cached): for the caller to show it or keep it on the ticket before the clock exists."""
+    info = calendar_for_unit(org_unit_id)
+    return schedule(info.calendar, own.rule, own.start, (), own.due_at)
+
+
 def _iso(t: dt.datetime | None, tz) -> str | None:
     return None if t is None else t.astimezone(tz).isoformat()
 
@@ -223,8 +288,10 @@ def _parse(text: str | None) -> dt.datetime | None:
 # -- the engine ------------------------------------------------------------------------------
 
 class _Engine:
-    def __init__(self, ticket, at: dt.datetime, clocks: list[TicketClock]):
+    def __init__(self, ticket, at: dt.datetime, clocks: list[TicketClock],
+                 own: dict[ClockType, OwnRule] | None = None):
         self.ticket = ticket
+        self.own = own or {}
         self.at = at
         self.cycle = ticket.reopen_count
         self.rows = clocks
@@ -325,6 +392,54 @@ class _Engine:
                 self.ticket.number or self.ticket.pk, row.clock,
                 ", ".join(map(str, plan.missing_years)),
             )
+
+    def start_own(self, own: OwnRule):
+        """Start an own clock, or count it again from its start with a new rule (an
+        extension): the same row of the cycle. Own clocks do not wait on the customer."""
+        info = calendar_for_unit(self.ticket.org_unit_id)
+        row = self.row(own.clock)
+        restarts = 0
+        if row is None:
+            row = TicketClock(ticket_id=self.ticket.pk, clock=own.clock, cycle=self.cycle)
+            self.rows.append(row)
+            self.new.append(row)
+        else:
+            restarts = int(row.explanation.get("restarts", 0)) + 1
+            self.touch(row, *_FIELDS)
+        rule = own.rule
+        tz = info.calendar.tz
+        row.rule_id = None
+        row.state = ClockState.RUNNING
+        row.started_at = own.start
+        row.paused_at = row.stopped_at = None
+        row.warned_at = row.breached_at = row.next_escalation_at = None
+        row.escalation_level = 0
+        row.explanation = {
+            "policy": None,
+            "rule": rule.text if rule else None,
+            "unit": rule.unit.value if rule else None,
+            "calendar": info.explain(),
+            "start": _iso(own.start, tz),
+            "start_basis": "transfer",
+            "pauses": [],
+            "agreed_time": None,
+            "kept_from": None,
+            "restarts": restarts,
+            "calendar_missing": False,
+            "missing_years": [],
+            "own": own.explain(),
+        }
+        # A transfer registered after its deadline starts past it: the scan breaches it at its
+        # next round, like any clock past its deadline.
+        self._set_schedule(row, schedule(info.calendar, rule, own.start, (), own.due_at))
+        return row
+
+    def recompute_own(self, row: TicketClock):
+        own = OwnRule.from_explanation(ClockType(row.clock), row.started_at, row.explanation.get("own") or {})
+        info = calendar_for_unit(self.ticket.org_unit_id)
+        row.explanation["calendar"] = info.explain()
+        self._set_schedule(row, schedule(info.calendar, own.rule, row.started_at, (), own.due_at))
+        self._fresh_deadline(row)
 
     def stop(self, row: TicketClock | None):
         if row is None or row.state not in LIVE:
@@ -438,6 +553,8 @@ class _Engine:
         """Severity or the special flag changed at review: running clocks take the rule the
         ticket now matches, counted from their own start with their own pauses."""
         for row in self.live():
+            if row.explanation.get("own"):
+                continue  # its rule is its caller's
             choice = self.rules.get(ClockType(row.clock))
             if choice is None or choice.rule.id == row.rule_id:
                 continue
@@ -475,6 +592,9 @@ class _Engine:
                 self.start(C.TICKET, start=reported, basis="first_report")
             else:
                 self.start(C.TICKET)
+            if event == E.REGISTERED:
+                for own in self.own.values():
+                    self.start_own(own)
         elif event == E.DISPATCHED:
             self.stop(self.row(C.DISPATCH))
             if any(self.row(c) is not None for c in DEPARTMENT_CLOCKS):
@@ -500,11 +620,13 @@ class _Engine:
             self.handle_again()
         elif event == E.REPLIED:
             self.stop(self.row(C.REPLY))
+            self.stop(self.row(C.REGULATOR))  # the customer is told the result
             if to_state == State.AWAITING_CALLBACK:
                 self.start(C.CALLBACK)
         elif event == E.INFO_REQUESTED:
             for row in self.live():
-                self.pause(row)
+                if not row.explanation.get("own"):  # the regulator does not wait with us
+                    self.pause(row)
         elif event == E.INFO_RECEIVED:
             for row in self.live():
                 self.resume(row)
@@ -514,6 +636,12 @@ class _Engine:
                 self.start(C.PROGRESS)
         elif event == E.AGREED_TIME_SET:
             self.apply_agreed()
+        elif event in (E.SOURCE_SET, E.REGULATOR_DEADLINE_EXTENDED):
+            own = self.own.get(C.REGULATOR)
+            if own is not None:
+                self.start_own(own)
+            elif event == E.SOURCE_SET:
+                self.stop(self.row(C.REGULATOR))  # no longer a regulator's transfer
         elif event == E.REVIEWED_VALID and ("severity" in payload or "special" in payload):
             self.repick()
         if to_state is not None and to_state not in OPEN_STATES:
@@ -645,17 +773,22 @@ _STOPPED_NEEDED: dict[EventType, tuple[str, ...]] = {
     EventType.AUDIT_REJECTED: (C.HANDLE.value,),
     EventType.AGREED_TIME_SET: (C.HANDLE.value,),
     EventType.PROGRESS_REPORTED: (C.PROGRESS.value,),
+    EventType.SOURCE_SET: (C.REGULATOR.value,),
+    EventType.REGULATOR_DEADLINE_EXTENDED: (C.REGULATOR.value,),
 }
 
 
 def clocks_on_event(*, ticket, event_type, from_state: str, to_state: str, at: dt.datetime,
-                    payload: dict | None = None, store_status: bool = True) -> list[TicketClock]:
+                    payload: dict | None = None, store_status: bool = True,
+                    own: dict[ClockType, OwnRule] | None = None) -> list[TicketClock]:
     """Apply one workflow event to the ticket's clocks; refresh its deadline status.
 
     Call inside the event's transaction, with the ticket row in memory as it is being saved
     (reopen_count, agreed_time, lead_department and waiting_on_customer already set) and its
     category loaded. `store_status=False`: the status is only set on `ticket`, whose caller
-    saves it with the rest of the event's changes. Returns the clocks the event looked at."""
+    saves it with the rest of the event's changes. `own`: clocks whose rule the caller gives
+    (the regulator's deadline), started by REGISTERED, SOURCE_SET and
+    REGULATOR_DEADLINE_EXTENDED. Returns the clocks the event looked at."""
     event = EventType(event_type)
     if event == EventType.REGISTERED or State(from_state) not in OPEN_STATES:
         # A new ticket has no clocks, and a closed one none running (closing stopped them;
@@ -663,7 +796,7 @@ def clocks_on_event(*, ticket, event_type, from_state: str, to_state: str, at: d
         clocks: list[TicketClock] = []
     else:
         clocks = _store.load(ticket.pk, ticket.reopen_count, _STOPPED_NEEDED.get(event, ()))
-    engine = _Engine(ticket, at, clocks)
+    engine = _Engine(ticket, at, clocks, own)
     engine.run(event, State(to_state) if to_state else None, payload or {})
     engine.save()
     if to_state and State(to_state) not in OPEN_STATES and State(from_state) in OPEN_STATES:
@@ -683,6 +816,11 @@ def clocks_recompute(*, ticket, at: dt.datetime, only_missing: bool = True) -> i
     count = 0
     for row in clocks:
         if only_missing and not row.calendar_missing:
+            continue
+        if row.explanation.get("own"):
+            before = (row.due_at, row.warn_at, row.calendar_missing)
+            engine.recompute_own(row)
+            count += before != (row.due_at, row.warn_at, row.calendar_missing)
             continue
         choice = rule_choice(row.rule_id)
         if choice is None and row.explanation.get("agreed_time") is None:

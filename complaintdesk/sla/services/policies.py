@@ -102,6 +102,8 @@ class Choice:
 def _rule(row) -> RuleSpec | None:
     pk, _policy_id, clock, amount, unit, daily_at, warn_share, ladder = row
     try:
+        if clock == ClockType.REGULATOR:
+            raise ValueError("the regulator's deadline comes from the regulator's profile, not a policy")
         unit = Unit(unit)
         duration = Duration(Decimal(amount), unit)
         share = Decimal(warn_share if warn_share is not None else "0.8")

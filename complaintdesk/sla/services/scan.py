@@ -205,6 +205,9 @@ class _RuleCache:
         self._steps: dict[int | None, list[tuple[int, EscalationTarget]]] = {}
 
     def steps(self, clock: TicketClock) -> list[tuple[int, EscalationTarget]]:
+        own = clock.rule_id is None and (clock.explanation or {}).get("own")
+        if own:  # a regulator's deadline: the ladder its profile gave, kept on the clock
+            return ladder_steps(own.get("ladder") or [])
         steps = self._steps.get(clock.rule_id)
         if steps is None:
             steps = self._steps[clock.rule_id] = ladder_steps(self.ladders.get(clock.rule_id, []))

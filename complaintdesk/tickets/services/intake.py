@@ -16,12 +16,19 @@ from complaintdesk.core.phones import normalize_phone
 from complaintdesk.customers.services import customer_for_phone
 from complaintdesk.incidents.services.signatures import signature_write
 from complaintdesk.org.models import OrgUnit
+from complaintdesk.regulators.services.transfers import (
+    own_rule,
+    plan_rule,
+    transfer_clean,
+    transfer_open,
+)
 from complaintdesk.screening.models import SpecialType
 from complaintdesk.screening.services.repeats import raised_severity, repeat_find, repeat_record
 from complaintdesk.screening.services.rules import repeat_rule_for, special_phrases_match
 from complaintdesk.screening.services.source import source_clean
 from complaintdesk.search.services.index import search_index_ticket
-from complaintdesk.sla.services.clocks import clocks_on_event
+from complaintdesk.sla.services.clocks import clocks_on_event, own_schedule
+from complaintdesk.sla.vocabulary import ClockType
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.taxonomy.selectors import category_chain, default_severity, effective_elements
 from complaintdesk.tickets.models import IdempotencyKey, Ticket
@@ -77,6 +84,14 @@ class TicketDraft:
     regulator_ref: str = ""
     regulator_due_at: dt.datetime | None = None
     special_type: str = ""  # code of one of 000's six types
+    # A regulator's transfer (regulators/): the profile's code gives the deadline; its matter
+    # type and urgency pick the figure; counted from the transfer time (default: now); the
+    # date the matter arose gives the admissibility hints.
+    regulator: str = ""
+    regulator_matter: str = ""
+    regulator_urgency: str = ""
+    transferred_at: dt.datetime | None = None
+    matter_date: dt.date | None = None
 
     def fingerprint(self, *extra: str) -> str:
         data = [asdict(self), *extra]
@@ -174,7 +189,16 @@ def _validate(draft: TicketDraft, actor, incomplete_ok: bool = False):
     if draft.first_reported_at and draft.first_reported_at > now + dt.timedelta(minutes=5):
         errors.append(FieldError("first_reported_at", _("The first report cannot be in the future.")))
 
-    source = source_clean(tier=draft.source_tier, ref=draft.regulator_ref, due_at=draft.regulator_due_at,
+    tier = (draft.source_tier or "").strip()
+    transfer = transfer_clean(regulator=draft.regulator, matter=draft.regulator_matter,
+                              urgency=draft.regulator_urgency, transferred_at=draft.transferred_at,
+                              matter_date=draft.matter_date, tier=tier, now=now, errors=errors)
+    if transfer is not None:
+        tier = tier or transfer.profile.source_tier
+        if transfer.transferred_at is not None and draft.first_reported_at is None:
+            # Our clocks count from the transfer too: that is when it reached us.
+            draft.first_reported_at = min(transfer.transferred_at, now)
+    source = source_clean(tier=tier, ref=draft.regulator_ref, due_at=draft.regulator_due_at,
                           channel=channel, first_reported_at=draft.first_reported_at or now, errors=errors)
     special_type = None
     if draft.special_type:
@@ -197,7 +221,7 @@ def _validate(draft: TicketDraft, actor, incomplete_ok: bool = False):
         kind=kind, channel=channel, severity=severity, title=title, description=description,
         product=product, customer_name=customer_name, phones=phones, category=category,
         chain=chain, elements=elements, org_unit=org_unit, source=source, special_type=special_type,
-        matches=matches,
+        matches=matches, transfer=transfer,
     )
 
 
@@ -325,6 +349,17 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     severity_before = severity
     if finding is not None and finding.over_the_head:
         severity = raised_severity(severity, rule)
+    # The regulator's deadline, a clock of its own beside ours: from the profile, or the date
+    # the transferring body stated. Direct tickets cost nothing here.
+    transfer, own = clean["transfer"], None
+    if transfer is not None:
+        start = transfer.transferred_at or at
+        own = plan_rule(transfer, start=start, stated_due=source.due_at)
+    elif source.due_at is not None:
+        start = draft.first_reported_at or at
+        own = own_rule(profile=None, matter=None, urgency="", start=start, amount=None, basis=None,
+                       stated_due=source.due_at)
+    regulator_due = own_schedule(org_unit_id=org_unit_id, own=own).due if own is not None else None
     ticket = Ticket.objects.create(
         kind=clean["kind"],
         state=State.REGISTERED,
@@ -346,7 +381,7 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
         updated_at=at,
         source_tier=source.tier,
         regulator_ref=source.ref,
-        regulator_due_at=source.due_at,
+        regulator_due_at=regulator_due,
         repeat_of_id=finding.first_id if finding else None,
         over_the_head=bool(finding and finding.over_the_head),
         routed_department_id=finding.routed_department_id if finding else None,
@@ -366,8 +401,11 @@ def _create(*, actor, clean: dict, draft: TicketDraft, at: dt.datetime) -> Ticke
     )
     if finding is not None:
         repeat_record(ticket=ticket, finding=finding, actor=actor, at=at)
+    if transfer is not None:
+        transfer_open(ticket=ticket, plan=transfer, start=own.start, stated_due=source.due_at, at=at)
     clocks_on_event(ticket=ticket, event_type=EventType.REGISTERED, from_state="",
-                    to_state=State.REGISTERED, at=at)
+                    to_state=State.REGISTERED, at=at,
+                    own={ClockType.REGULATOR: own} if own is not None else None)
     # A special or major case is reported upward from its first step (no cost otherwise).
     notify_event(ticket=ticket, event=EventType.REGISTERED, actor=actor, payload={}, at=at,
                  event_id=event.pk)
@@ -383,6 +421,15 @@ def _registered_payload(ticket: Ticket, clean: dict, finding, severity_before: s
     if ticket.source_tier != "direct":
         payload.update(source_tier=ticket.source_tier, regulator_ref=ticket.regulator_ref or None,
                        regulator_due_at=ticket.regulator_due_at.isoformat() if ticket.regulator_due_at else None)
+    transfer = clean["transfer"]
+    if transfer is not None:
+        payload["regulator"] = transfer.profile.code
+        if transfer.matter is not None:
+            payload["regulator_matter"] = transfer.matter.code
+        if transfer.urgency:
+            payload["regulator_urgency"] = transfer.urgency
+        if transfer.hints:
+            payload["admissibility_hints"] = [h["limit"] for h in transfer.hints]
     if finding is not None:
         payload["repeat_of"] = finding.first_number
         if finding.over_the_head:

@@ -16,9 +16,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from complaintdesk.accounts.models import User
-from complaintdesk.accounts.roles import DEPARTMENT_ROLES
+from complaintdesk.accounts.roles import DEPARTMENT_ROLES, Role
 from complaintdesk.core.errors import Conflict, FieldError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.regulators.models import RegulatorTransfer
+from complaintdesk.regulators.services.transfers import (
+    extension_next,
+    extension_record,
+    own_rule,
+    plan_rule,
+    transfer_clean,
+    transfer_open,
+)
 from complaintdesk.screening.models import SpecialType
 from complaintdesk.screening.services.source import source_clean
 from complaintdesk.screening.services.special import (
@@ -26,7 +35,8 @@ from complaintdesk.screening.services.special import (
     special_leader_id,
 )
 from complaintdesk.search.services.index import search_work_changed
-from complaintdesk.sla.services.clocks import clocks_on_event
+from complaintdesk.sla.services.clocks import clocks_on_event, own_schedule
+from complaintdesk.sla.vocabulary import ClockType
 from complaintdesk.taxonomy.selectors import category_chain, owning_department_id
 from complaintdesk.tickets import workflow
 from complaintdesk.tickets.facts import actor_facts, can_view, ticket_facts
@@ -48,6 +58,8 @@ from complaintdesk.tickets.vocabulary import (
     State,
 )
 
+# Who may approve an extension of a regulator's deadline (NFRA: a senior manager).
+APPROVER_ROLES = (Role.LEADER.value,)
 _EARLIEST = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _LATEST = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 MAX_AGREED_AHEAD = dt.timedelta(days=366)
@@ -72,6 +84,7 @@ REFUSAL_MESSAGES = {
     "merge_self": _("A ticket cannot be merged into itself."),
     "survivor_closed": _("The ticket to merge into is closed; choose an open one."),
     "link_self": _("A ticket cannot be linked to itself."),
+    "not_transfer": _("Only a ticket transferred from above has a regulator's deadline."),
 }
 
 
@@ -85,6 +98,8 @@ class _Change:
         self.at = at
         self.fields: set[str] = set()
         self.payload: dict = {}
+        # Clocks whose rule the action gives (the regulator's deadline: sla OwnRule).
+        self.own: dict = {}
 
     def set(self, **values):
         for name, value in values.items():
@@ -197,7 +212,7 @@ def _transition(*, ticket_id: int, actor, action: Action, expected_version: int 
         status = (ticket.sla_status, ticket.calendar_missing)
         clocks_on_event(ticket=ticket, event_type=transition.event, from_state=from_state,
                         to_state=target, at=at, payload={**payload, **change.payload},
-                        store_status=False)
+                        store_status=False, own=change.own)
         if (ticket.sla_status, ticket.calendar_missing) != status:
             change.fields |= {"sla_status", "calendar_missing"}
         ticket.save(update_fields=sorted(change.fields))
@@ -790,23 +805,89 @@ def ticket_set_agreed_time(*, ticket_id, actor, agreed_time: dt.datetime, note: 
 # -- cross-ticket facts: the state stays (screening/) -----------------------------------------
 
 def ticket_set_source(*, ticket_id, actor, source_tier: str, regulator_ref: str = "",
-                      regulator_due_at: dt.datetime | None = None, expected_version=None, at=None):
+                      regulator_due_at: dt.datetime | None = None, regulator: str = "",
+                      regulator_matter: str = "", regulator_urgency: str = "",
+                      transferred_at: dt.datetime | None = None, matter_date: dt.date | None = None,
+                      expected_version=None, at=None):
     """Record where the ticket came from: its source tier, and for a transfer from above the
-    regulator's reference and reply deadline."""
+    regulator's reference and its deadline — from the regulator's profile (counted from the
+    transfer time) or the date the body stated. The deadline is the ticket's REGULATOR clock."""
     def apply(c: _Change):
         errors = []
-        source = source_clean(tier=source_tier, ref=regulator_ref, due_at=regulator_due_at,
+        tier = (source_tier or "").strip()
+        plan = transfer_clean(regulator=regulator, matter=regulator_matter, urgency=regulator_urgency,
+                              transferred_at=transferred_at, matter_date=matter_date, tier=tier,
+                              now=c.at, errors=errors)
+        if plan is not None:
+            tier = tier or plan.profile.source_tier
+        source = source_clean(tier=tier, ref=regulator_ref, due_at=regulator_due_at,
                               channel=c.ticket.channel, first_reported_at=c.ticket.first_reported_at,
                               errors=errors)
-        if not source_tier:
+        if not tier:
             errors.append(FieldError("source_tier", _("Choose the source tier."), "required"))
         if errors:
             raise ValidationFailed(_("Check the fields named."), fields=errors)
-        c.set(source_tier=source.tier, regulator_ref=source.ref, regulator_due_at=source.due_at)
+        own = None
+        if plan is not None:
+            start = plan.transferred_at or c.ticket.created_at
+            own = plan_rule(plan, start=start, stated_due=source.due_at)
+            transfer_open(ticket=c.ticket, plan=plan, start=start, stated_due=source.due_at, at=c.at)
+        else:
+            RegulatorTransfer.objects.filter(ticket_id=c.ticket.pk).delete()
+            if source.due_at is not None:
+                own = own_rule(profile=None, matter=None, urgency="", start=c.ticket.first_reported_at,
+                               amount=None, basis=None, stated_due=source.due_at)
+        due = None
+        if own is not None:
+            c.own[ClockType.REGULATOR] = own
+            due = own_schedule(org_unit_id=c.ticket.org_unit_id, own=own).due
+        c.set(source_tier=source.tier, regulator_ref=source.ref, regulator_due_at=due)
         c.payload.update(source_tier=source.tier, regulator_ref=source.ref or None,
-                         regulator_due_at=source.due_at.isoformat() if source.due_at else None)
+                         regulator_due_at=due.isoformat() if due else None)
+        if plan is not None:
+            c.payload.update(regulator=plan.profile.code,
+                             regulator_matter=plan.matter.code if plan.matter else None,
+                             regulator_urgency=plan.urgency or None)
 
     return _transition(ticket_id=ticket_id, actor=actor, action=Action.SET_SOURCE,
+                       expected_version=expected_version, apply=apply, at=at)
+
+
+def ticket_extend_regulator_deadline(*, ticket_id, actor, reason: str, approved_by: str = "",
+                                     expected_version=None, at=None):
+    """Extend the regulator's deadline by its profile's next step (NFRA: complex 30 days;
+    especially complex 60, approved by a senior manager), with the reason; a step that needs
+    approval names the leader who approved it (the actor, when a leader extends it)."""
+    reason = _required_text(reason, "reason", _("Say why the deadline needs extending."))
+    approver = None
+    name = (approved_by or "").strip()
+    if name:
+        approver = User.objects.filter(username=name, is_active=True, role__in=APPROVER_ROLES).first()
+        if approver is None:
+            raise ValidationFailed.on("approved_by", _("No active leader has this username."))
+    elif getattr(actor, "role", None) in APPROVER_ROLES:
+        approver = actor
+
+    def apply(c: _Change):
+        transfer = (RegulatorTransfer.objects.select_for_update(of=("self",)).select_related("profile", "matter")
+                    .filter(ticket_id=c.ticket.pk).first())
+        if transfer is None:
+            raise ValidationFailed.on("regulator", _("This ticket has no regulator profile: choose it with the "
+                                                     "source first."), "required")
+        errors = []
+        extension = extension_next(transfer=transfer, org_unit_id=c.ticket.org_unit_id,
+                                   approved_by=approver, reason=reason, errors=errors)
+        if extension is None:
+            raise ValidationFailed(_("The deadline cannot be extended: check the fields named."), fields=errors)
+        previous = c.ticket.regulator_due_at
+        due = own_schedule(org_unit_id=c.ticket.org_unit_id, own=extension.rule).due
+        c.own[ClockType.REGULATOR] = extension.rule
+        extension_record(transfer=transfer, extension=extension, stated_due=extension.rule.due_at)
+        c.set(regulator_due_at=due)
+        c.payload.update(extension.payload, previous_due_at=previous.isoformat() if previous else None,
+                         regulator_due_at=due.isoformat() if due else None)
+
+    return _transition(ticket_id=ticket_id, actor=actor, action=Action.EXTEND_REGULATOR_DEADLINE,
                        expected_version=expected_version, apply=apply, at=at)
 
 

@@ -28,6 +28,7 @@ from complaintdesk.audit.vocabulary import AccessKind
 from complaintdesk.core.errors import Conflict, DomainError, Forbidden, NotFound, ValidationFailed
 from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import display_phone, normalize_phone
+from complaintdesk.regulators.services.transfers import profile_options
 from complaintdesk.screening.services.preview import screening_preview, special_type_options
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets.services import attachments as attachment_services
@@ -92,7 +93,8 @@ def _context(request, form, *, kind: str, category: str, query: str, element_val
 
 # The fields folded under "More" (rarely needed on a call): the fold opens by itself when
 # one of them has an error or a value, so nothing typed or refused is hidden.
-MORE_FIELDS = ("source_tier", "regulator_ref", "regulator_due_at", "special", "special_type", "product",
+MORE_FIELDS = ("source_tier", "regulator", "regulator_matter", "regulator_urgency", "transferred_at", "matter_date",
+               "regulator_ref", "regulator_due_at", "special", "special_type", "product",
                "org_unit", "first_reported_at", "agreed_time")
 
 
@@ -109,7 +111,8 @@ def register(request):
         # No kind is preset (the agent chooses it first), unless a link names one.
         kind = request.GET.get("kind", "")
         kind = kind if kind in {k.value for k in Kind} else ""
-        form = f.RegisterForm(org_units=selectors.org_unit_options(), special_types=special_type_options(), initial={
+        form = f.RegisterForm(org_units=selectors.org_unit_options(), special_types=special_type_options(),
+                              regulators=profile_options(), initial={
             "kind": kind, "channel": "hotline", "idempotency_key": uuid.uuid4().hex})
         return render(request, "workbench/register.html", _context(
             request, form, kind=kind, category="", query="",
@@ -117,7 +120,9 @@ def register(request):
 
     org_units = selectors.org_unit_options()
     special_types = special_type_options()
-    form = f.RegisterForm(request.POST, org_units=org_units, special_types=special_types)
+    regulators = profile_options()
+    form = f.RegisterForm(request.POST, org_units=org_units, special_types=special_types,
+                          regulators=regulators)
     kind = request.POST.get("kind", "")
     category = request.POST.get("category", "")
     query = request.POST.get("category_q", "")
@@ -131,7 +136,7 @@ def register(request):
         # Without JS: show the categories of the chosen kind / the elements of the chosen
         # category, keeping what was typed; nothing is registered.
         form = f.RegisterForm(initial=request.POST.dict(), org_units=org_units,
-                              special_types=special_types)  # no errors
+                              special_types=special_types, regulators=regulators)  # no errors
         return render(request, "workbench/register.html", _context(
             request, form, kind=kind, category=category, query=query,
             element_values=element_values, element_errors={},
@@ -165,6 +170,9 @@ def register(request):
                 agreed_time=data["agreed_time"], source_tier=data["source_tier"] or "",
                 regulator_ref=data["regulator_ref"], regulator_due_at=data["regulator_due_at"],
                 special_type=data["special_type"] or "",
+                regulator=data["regulator"] or "", regulator_matter=data["regulator_matter"] or "",
+                regulator_urgency=data["regulator_urgency"] or "", transferred_at=data["transferred_at"],
+                matter_date=data["matter_date"],
                 elements={e.key: element_values.get(f"{ELEMENT_PREFIX}{e.key}", "")
                           for e in (chosen.elements if chosen else [])},
             )

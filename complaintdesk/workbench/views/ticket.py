@@ -38,6 +38,9 @@ from complaintdesk.core.i18n import pick
 from complaintdesk.core.phones import phone_shown
 from complaintdesk.desk.vocabulary import LinkType
 from complaintdesk.portal.selectors import portal_rating
+from complaintdesk.regulators import selectors as regulator_selectors
+from complaintdesk.regulators.services.hints import hint_text
+from complaintdesk.regulators.vocabulary import DayBasis
 from complaintdesk.screening.services.special import history_due_at
 from complaintdesk.screening.vocabulary import PhraseMeaning
 from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
@@ -122,6 +125,7 @@ _SPECS = [
     ActionSpec(A.GATHER_HISTORY, f.HistoryForm, t.ticket_gather_history),
     ActionSpec(A.SET_SPECIAL_TYPE, f.SpecialTypeForm, t.ticket_set_special_type),
     ActionSpec(A.SET_SOURCE, f.SourceForm, t.ticket_set_source),
+    ActionSpec(A.EXTEND_REGULATOR_DEADLINE, f.ExtendRegulatorForm, t.ticket_extend_regulator_deadline),
     ActionSpec(A.UNLINK_REPEAT, f.UnlinkForm, t.ticket_unlink_repeat),
     ActionSpec(A.URGE, f.NoteForm, t.ticket_urge, versioned=False),
     ActionSpec(A.SUPERVISE, f.NoteForm, t.ticket_supervise, versioned=False),
@@ -172,6 +176,7 @@ def _rule_text(rule: str | None) -> str:
     text = rule or ""
     for unit in DurationUnit:
         text = text.replace(unit.value, str(unit.label))
+    text = text.replace(DayBasis.CALENDAR_DAYS.value, str(DayBasis.CALENDAR_DAYS.label))
     return text.replace("daily_at", gettext("daily at")).replace("after", gettext("after"))
 
 
@@ -199,6 +204,14 @@ def _clock_rows(clocks, now) -> list[dict]:
         e = c.explanation or {}
         calendar = e.get("calendar") or {}
         policy = e.get("policy") or {}
+        own = e.get("own") or {}
+        if own:  # the regulator's deadline: its profile (or its stated date) in place of a policy
+            regulator = (own.get("source") or {}).get("regulator") or {}
+            policy = {"name": gettext("Regulator: %(name)s") % {"name": regulator.get("name") or "—"},
+                      "name_en": gettext("Regulator: %(name)s") % {"name": regulator.get("name_en")
+                                                                  or regulator.get("name") or "—"}}
+            if own.get("due_at") and not e.get("rule"):
+                e = {**e, "rule": gettext("the deadline the regulator stated")}
         badge = _label(ClockState, c.state)
         if status == "at-risk":
             badge = f"{badge} · {gettext('at risk')}"
@@ -256,6 +269,8 @@ _PAYLOAD_LABELS = {
     # imports/: the batch, file, sheet row and source id a ticket was imported from.
     "batch": _("Import batch"), "file": _("Imported file"), "row": _("Sheet row"), "source_id": _("Source id"),
     "incomplete": _("Required elements missing (flagged for review)"),
+    "regulator": _("Regulator"), "total": _("Days from the transfer"), "approved_by": _("Approved by"),
+    "previous_due_at": _("Previous deadline"),
 }
 
 
@@ -294,7 +309,7 @@ def _payload_value(key, value, departments: dict[str, str]):
         return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
     if key in ("special_phrases", "incomplete"):
         return "、".join(str(v) for v in value or [])
-    if key == "regulator_due_at":
+    if key in ("regulator_due_at", "previous_due_at"):
         parsed = _parse(value)
         return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M") if parsed else value
     if key == "agreed_time":
@@ -363,6 +378,22 @@ def _chain_rows(chain, ticket) -> dict | None:
         "tier": _label(SourceTier, r["source_tier"]) if r["source_tier"] != SourceTier.DIRECT else "",
     } for r in chain.tickets]
     return {"rows": rows, "hidden": chain.hidden}
+
+
+def _regulator_context(ticket, clocks) -> dict | None:
+    """The regulator's transfer beside our own deadline (one query, only for a transfer)."""
+    if ticket.source_tier == SourceTier.DIRECT:
+        return None
+    transfer = regulator_selectors.ticket_transfer(ticket_id=ticket.pk)
+    if transfer is None:
+        return None
+    ours = next((c.due_at for c in reversed(clocks) if c.clock == ClockType.TICKET), None)
+    return {
+        "transfer": transfer, "basis": _label(DayBasis, transfer.day_basis),
+        "transferred": _local(transfer.transferred_at), "due": _local(ticket.regulator_due_at),
+        "ours": _local(ours), "hints": [hint_text(h) for h in transfer.hints or []],
+        "steps": regulator_selectors.regulator_steps(profile_id=transfer.profile_id),
+    }
 
 
 def _special_context(ticket, now) -> dict:
@@ -462,6 +493,7 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "regulator_overdue": bool(ticket.regulator_due_at and ticket.regulator_due_at < now
                                   and ticket.state not in (State.CLOSED, State.ARCHIVED)),
         "chain": _chain_rows(page.chain, ticket),
+        "regulator": _regulator_context(ticket, page.clocks),
         "special": _special_context(ticket, now) if ticket.special else None,
         # The customer's own evaluation on the portal (it may come after the callback).
         "portal_rating": (portal_rating(ticket_id=ticket.pk)

@@ -41,6 +41,8 @@ def test_register_a_regulator_transfer_with_a_profile_and_see_both_deadlines(peo
     page.get_by_label(labelled(t("Title"))).fill({"zh": "保单退保争议", "en": "Surrender dispute"}[lang])
     page.get_by_label(labelled(t("Description"))).fill({"zh": "退保金额与合同不符。", "en": "The surrender value is wrong."}[lang])
     agent.fill(page.get_by_label(labelled(t("Channel"))), t("Regulator / consumer association transfer"))
+    # The source is folded under "More" on the hotline form.
+    page.locator("details.reg-more > summary").click()
     page.get_by_label(labelled(t("Regulator's reference"))).fill("YJ-2026-1120")
     # Transferred on Friday 20 November 2026: 15 days end on Saturday 5 December, so on
     # Monday 7 December at the close of business.

@@ -383,7 +383,7 @@ def test_every_cell_matches_the_expectation(path):
 
 def test_cell_count():
     cells = list(_all_cells())
-    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 31 * 7
+    assert len(cells) == len(Path) * len(State) * len(Action) * len(Role) == 3 * 10 * 32 * 7
 
 
 @pytest.mark.parametrize("path", list(Path), ids=str)

@@ -8,11 +8,12 @@ from complaintdesk.org.models import Department, OrgUnit
 @admin.register(OrgUnit)
 class OrgUnitAdmin(TreeAdmin):
     form = movenodeform_factory(OrgUnit)
-    list_display = ("name", "code", "name_en", "level", "sales_lead")
+    list_display = ("name", "code", "name_en", "level", "sales_lead", "default_department", "head")
     list_filter = ("level",)
-    list_select_related = ("sales_lead",)
+    list_select_related = ("sales_lead", "default_department", "head")
     search_fields = ("code", "name", "name_en")
-    autocomplete_fields = ("sales_lead",)
+    # Who picks up a ticket dispatched to the unit (issue 12 §5): its default department, else its head.
+    autocomplete_fields = ("sales_lead", "default_department", "head")
 
 
 @admin.register(Department)

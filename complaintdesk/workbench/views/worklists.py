@@ -230,13 +230,13 @@ def _rows_html(rows, *, selectable: bool = False) -> str:
             escape(r.severity_label) + (special if r.special else ""), escape(r.department or "—"),
             escape(r.phone or "—"), f'<time datetime="{r.registered_iso}">{r.registered_text}</time>', deadline,
         )
-        pick = ""
         if selectable:
-            # Outside the bulk form in the page, joined to it by the `form` attribute.
+            # In the number's cell (the row's first), outside the bulk form in the page and
+            # joined to it by the `form` attribute.
             what = escape(_("Select ticket %(number)s") % {"number": r.number})
-            pick = (f'<td class="wl-pick"><input type="checkbox" name="ticket" value="{r.id}" form="wl-bulk" '
-                    f'aria-label="{what}"></td>')
-        out.append("<tr>" + pick + "".join(f"{opens[i]}{cell}</td>" for i, cell in enumerate(cells)) + "</tr>")
+            cells = (f'<input type="checkbox" name="ticket" value="{r.id}" form="wl-bulk" class="wl-pick" '
+                     f'aria-label="{what}"> ' + cells[0], *cells[1:])
+        out.append("<tr>" + "".join(f"{opens[i]}{cell}</td>" for i, cell in enumerate(cells)) + "</tr>")
     return mark_safe("\n".join(out))  # noqa: S308 - every value above is escaped
 
 

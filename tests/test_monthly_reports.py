@@ -20,6 +20,8 @@ from complaintdesk.monthly.services.reminders import report_reminders_run
 from complaintdesk.monthly.services.report_figures import report_figures
 from complaintdesk.notifications.models import Message
 from complaintdesk.sla.calendar import WorkingCalendar
+from complaintdesk.sla.models import TicketClock
+from complaintdesk.stats.services.rollup import rollup_rebuild
 from complaintdesk.tickets.models import Ticket
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -87,10 +89,14 @@ def test_lifecycle_table():
 _phones = iter(range(10_000))
 
 
-def _ticket(make_ticket, *, unit="p-a", created: str, **fields):
+def _ticket(make_ticket, *, unit="p-a", created: str, overdue: bool = False, **fields):
     # A phone of its own: the same customer's tickets would be linked as repeats at registration.
     t = make_ticket(org_unit=unit, phone=f"1390000{next(_phones):04d}")
     Ticket.objects.filter(pk=t.pk).update(created_at=at(created), **fields)
+    if overdue:  # a missed deadline, as the deadline scan records it
+        TicketClock.objects.create(ticket_id=t.pk, clock="handle", started_at=at(created),
+                                   due_at=at(created) + dt.timedelta(days=1),
+                                   breached_at=at(created) + dt.timedelta(days=1))
     return Ticket.objects.get(pk=t.pk)
 
 
@@ -98,7 +104,7 @@ def _ticket(make_ticket, *, unit="p-a", created: str, **fields):
 def month(org, make_ticket):
     """Tickets inside, at both edges of and outside the 2026-11 report month."""
     mk = lambda **kw: _ticket(make_ticket, **kw)  # noqa: E731
-    first = mk(created="2026-10-26", sla_status="overdue", cause="service")
+    first = mk(created="2026-10-26", overdue=True, cause="service")
     tickets = [
         first,
         mk(created="2026-11-25", unit="p-b", channel="counter"),
@@ -106,27 +112,30 @@ def month(org, make_ticket):
         mk(created="2026-11-04", state="closed", closed_at=at("2026-11-10"), cause="product_quality",
            satisfaction="satisfied", responsible_department=org["billing"]),
         mk(created="2026-11-05", state="closed", closed_at=at("2026-11-11"), cause="product_quality",
-           satisfaction="dissatisfied", sla_status="overdue"),
+           satisfaction="dissatisfied", overdue=True),
     ]
     # Outside: the day before and the day after, and last month's (the comparison).
     mk(created="2026-10-25")
     mk(created="2026-11-26")
     mk(created="2026-10-01")
+    rollup_rebuild()  # the statistics job, which reports read
     return tickets
 
 
 def _straight(unit_path="0001"):
-    """The same figures counted plainly from the tickets (no GROUP BY)."""
+    """The same figures counted plainly from the tickets registered in the period (no GROUP
+    BY, no roll-up)."""
     start, end = at("2026-10-26", 0), at("2026-11-26", 0)
     base = Ticket.objects.filter(org_unit__path__startswith=unit_path)
     reg = base.filter(created_at__gte=start, created_at__lt=end)
-    closed = base.filter(closed_at__gte=start, closed_at__lt=end)
+    late = set(TicketClock.objects.exclude(breached_at=None).values_list("ticket_id", flat=True))
+    closed = reg.filter(state__in=["closed", "archived"])
     return {
-        "registered": reg.count(), "overdue": reg.filter(sla_status="overdue").count(),
+        "registered": reg.count(), "overdue": reg.filter(pk__in=late).count(),
         "repeat": reg.exclude(repeat_of=None).count(), "over_the_head": reg.filter(over_the_head=True).count(),
-        "closed": closed.count(), "closed_on_time": closed.exclude(sla_status="overdue").count(),
-        "satisfied": closed.filter(satisfaction="satisfied").count(),
-        "callbacks": closed.exclude(satisfaction="").count(),
+        "closed": closed.count(), "closed_on_time": closed.exclude(pk__in=late).count(),
+        "satisfied": reg.filter(satisfaction="satisfied").count(),
+        "callbacks": reg.exclude(satisfaction="").count(),
         "previous": base.filter(created_at__gte=at("2026-09-26", 0), created_at__lt=start).count(),
     }
 
@@ -139,12 +148,16 @@ def test_figures_match_the_tickets(org, month):
         assert f["totals"][key] == value, key
     assert expected["registered"] == 5 and expected["previous"] == 2
     assert f["rates"]["on_time"] == 0.5 and f["rates"]["satisfied"] == 0.5
-    assert {r["code"]: r["n"] for r in f["by_cause"]} == {"product_quality": 2}
+    assert {r["code"]: r["n"] for r in f["by_cause"]} == {"product_quality": 2, "service": 1}
+    kpis = {k["code"]: k for k in f["kpis"]}  # the KPI library's, with their parts
+    assert (kpis["closed_on_time_rate"]["numerator"], kpis["closed_on_time_rate"]["denominator"]) == (1, 2)
+    assert kpis["breach_rate"]["value"] == 0.4 and f["source"] == "rollup"
     assert {r["code"]: r["n"] for r in f["by_channel"]} == {"hotline": 4, "counter": 1}
     assert f["top_categories"][0]["code"] == "billing-overcharge" and f["top_categories"][0]["n"] == 5
     assert sum(n for _d, n in f["trend"]) == 5 and len(f["trend"]) == 31
     units = {u["code"]: u for u in f["units"]}
     assert units["p-a"]["registered"] == 4 and units["p-b"]["registered"] == 1  # p-a-1 rolls up into p-a
+    assert f["rollup_as_of"] is not None
     assert units["p-a"]["overdue"] == 2 and units["p-a"]["repeat"] == 1
     assert f["worst_units"] == ["p-a"]
     assert [c["number"] for c in f["overdue_cases"]] == [month[0].number, month[4].number]
@@ -169,10 +182,14 @@ def test_figures_cost_a_fixed_number_of_queries(org, make_ticket, month):
     with CaptureQueriesContext(connection) as small:
         report_figures(unit=org["province"], period=NOV)
     for day in range(1, 20):
-        _ticket(make_ticket, created=f"2026-11-{day:02d}", sla_status="overdue", unit="p-b")
+        _ticket(make_ticket, created=f"2026-11-{day:02d}", overdue=True, unit="p-b")
+    rollup_rebuild()
     with CaptureQueriesContext(connection) as large:
         report_figures(unit=org["province"], period=NOV)
-    assert len(large.captured_queries) == len(small.captured_queries) <= 11
+    assert len(large.captured_queries) == len(small.captured_queries) <= 12
+    # Counts and rates come from the roll-up: no query aggregates the ticket table.
+    for q in large.captured_queries:
+        assert not ("tickets_ticket" in q["sql"] and ("COUNT(" in q["sql"] or "SUM(" in q["sql"])), q["sql"]
 
 
 @pytest.mark.django_db
@@ -286,8 +303,9 @@ def test_a_published_report_never_changes_when_tickets_change(client, org, users
     xlsx_before = _xlsx_rows(client.get(f"/reports/{report.pk}/report.xlsx").content)
     # Later: more tickets in the period, one closed, one no longer overdue.
     for _ in range(3):
-        _ticket(make_ticket, created="2026-11-12", sla_status="overdue")
-    Ticket.objects.filter(pk=month[0].pk).update(sla_status="ok", state="closed", closed_at=at("2026-11-20"))
+        _ticket(make_ticket, created="2026-11-12", overdue=True)
+    Ticket.objects.filter(pk=month[0].pk).update(state="closed", closed_at=at("2026-11-20"))
+    rollup_rebuild()
     assert report_figures(unit=org["province"], period=NOV)["totals"]["registered"] == 8  # the tickets did change
     fresh = Report.objects.get(pk=report.pk)
     assert fresh.figures == report.figures and fresh.figures["totals"]["registered"] == 5
@@ -361,8 +379,9 @@ def _xlsx_rows(content: bytes) -> dict:
 
 @pytest.mark.django_db
 def test_xlsx_one_sheet_per_table_numbers_as_numbers_no_formulas(client, org, users, make_ticket, month):
-    evil = _ticket(make_ticket, created="2026-11-07", sla_status="overdue")
+    evil = _ticket(make_ticket, created="2026-11-07", overdue=True)
     Ticket.objects.filter(pk=evil.pk).update(title='=HYPERLINK("http://evil/","x")')
+    rollup_rebuild()
     report, _ = lifecycle.report_generate(actor=users["supervisor"], kind="monthly", org_unit=org["province"],
                                           period=NOV)
     client.force_login(users["supervisor"])

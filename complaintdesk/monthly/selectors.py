@@ -123,28 +123,28 @@ def _cases_table(key, title, cases: list[dict], total: int) -> Table:
 
 
 def summary_rows(f: dict) -> list[tuple[str, object, str, str]]:
-    """(figure, value, kind, how it is counted) — the formula is shown next to every figure."""
+    """(figure, value, kind, how it is counted) — the formula is shown next to every figure;
+    the rates are the KPI library's (stats/kpis.py), with their numerators and denominators."""
+    from complaintdesk.stats.kpis import KPI_BY_CODE
+
     t, r = f["totals"], f["rates"]
-    return [
+    rows = [
         (_("Tickets registered"), t["registered"], "int", _("registered in the period, every kind")),
         (_("Change on the period before"), r["change_previous"], "pct",
          _("(this period − the period before) ÷ the period before (%(n)s)") % {"n": t["previous"]}),
         (_("Change on the year before"), r["change_year_ago"], "pct",
          _("(this period − the same period a year earlier) ÷ that period (%(n)s)") % {"n": t["year_ago"]}),
-        (_("Tickets closed"), t["closed"], "int", _("closed in the period, whenever registered")),
-        (_("Closed on time"), r["on_time"], "pct",
-         _("closed without a missed deadline (%(a)s) ÷ closed (%(b)s)") % {"a": t["closed_on_time"], "b": t["closed"]}),
-        (_("Overdue"), r["overdue"], "pct",
-         _("registered in the period and past a deadline (%(a)s) ÷ registered") % {"a": t["overdue"]}),
-        (_("Repeat complaints"), r["repeat"], "pct",
-         _("repeat complaints (%(a)s) ÷ registered") % {"a": t["repeat"]}),
-        (_("Over-the-head complaints"), r["over_the_head"], "pct",
-         _("over the head (%(a)s) ÷ registered") % {"a": t["over_the_head"]}),
-        (_("Satisfied"), r["satisfied"], "pct",
-         _("satisfied (%(a)s) ÷ callbacks with an answer (%(b)s), of tickets closed in the period")
-         % {"a": t["satisfied"], "b": t["callbacks"]}),
-        (_("Hard cases"), t["hard"], "int", _("special or major cases registered in the period")),
+        (_("Tickets closed"), t["closed"], "int", _("of the tickets registered in the period, closed since")),
     ]
+    for k in f.get("kpis", []):
+        kpi = KPI_BY_CODE.get(k["code"])
+        if kpi is None:
+            continue
+        parts = f"{k['numerator']:g} ÷ {k['denominator']:g}"
+        how = f"{kpi.formula} ({parts})" + (f" — {k['note']}" if k["note"] else "")
+        rows.append((str(kpi.label), k["value"], "pct" if kpi.unit == "rate" else "hours", how))
+    rows.append((_("Major cases"), t["hard"], "int", _("major cases registered in the period")))
+    return rows
 
 
 def report_notes(f: dict) -> list[str]:
@@ -160,7 +160,8 @@ def report_notes(f: dict) -> list[str]:
             "of this period are incomplete.") % {"years": ", ".join(str(y) for y in years)})
     n = f["calendar"]["tickets_calendar_missing"]
     if n:
-        notes.append(_("%(n)s ticket(s) of the period have no deadline because of the missing calendar.") % {"n": n})
+        notes.append(_("%(n)s closed ticket(s) of the period are left out of the handling time: it crosses a "
+                       "year with no working calendar.") % {"n": n})
     return notes
 
 
@@ -177,7 +178,7 @@ def report_tables(report_or_figures) -> list[Table]:
     tables.append(Table("category_groups", _("By category group"),
                         [Column(_("Category group"), "text"), Column(_("Tickets")), Column(_("Share"), "pct")],
                         [[_name(c), c["n"], c["share"]] for c in f["category_groups"]]))
-    tables.append(_enum_table("causes", _("Causes (tickets closed in the period)"), _("Cause"), Cause, f["by_cause"]))
+    tables.append(_enum_table("causes", _("Causes"), _("Cause"), Cause, f["by_cause"]))
     tables.append(_enum_table("kinds", _("By kind"), _("Kind"), Kind, f["by_kind"]))
     tables.append(_enum_table("channels", _("By channel"), _("Channel"), Channel, f["by_channel"]))
     tables.append(_enum_table("source_tiers", _("By source"), _("Source"), SourceTier, f["by_source_tier"]))
@@ -192,13 +193,13 @@ def report_tables(report_or_figures) -> list[Table]:
           u["on_time"], u["overdue"], u["overdue_rate"], u["repeat"], u["repeat_rate"], u["over_the_head"],
           (str(f["worst_units"].index(u["code"]) + 1) if u["code"] in worst and not u["own"] else "")]
          for u in f["units"]]))
-    tables.append(Table("departments", _("Responsible departments (tickets closed in the period)"),
+    tables.append(Table("departments", _("Responsible departments"),
                         [Column(_("Department"), "text"), Column(_("Tickets")), Column(_("Share"), "pct")],
                         [[_name(d), d["n"], d["share"]] for d in f["departments"]]))
     t = f["totals"]
     tables.append(_cases_table("overdue_cases", _("Overdue cases"), f["overdue_cases"], t["overdue"]))
     tables.append(_cases_table("repeat_cases", _("Repeat complaints"), f["repeat_cases"], t["repeat"]))
-    tables.append(_cases_table("hard_cases", _("Hard cases (special or major)"), f["hard_cases"], t["hard"]))
+    tables.append(_cases_table("hard_cases", _("Major cases"), f["hard_cases"], t["hard"]))
     if f["months"]:
         tables.append(Table("months", _("By report month"), [Column(_("Report month"), "text"), Column(_("Tickets"))],
                             [[m, n] for m, n in f["months"]]))

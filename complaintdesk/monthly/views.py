@@ -115,6 +115,9 @@ def _meta(report) -> list[tuple[str, str]]:
             (_("State"), str(DocState(report.state).label)),
             (_("Owner"), report.owner.display_name or report.owner.username),
             (_("Figures as of"), timezone.localtime(report.figures_as_of).strftime("%Y-%m-%d %H:%M"))]
+    rollup = f.get("rollup_as_of")
+    rows.append((_("Statistics as of"), timezone.localtime(dt.datetime.fromisoformat(rollup)).strftime(
+        "%Y-%m-%d %H:%M") if rollup else _("not yet built: the figures are empty until the statistics job runs")))
     if report.approved_by_id:
         rows.append((_("Approved by"), f"{report.approved_by.display_name or report.approved_by.username} "
                                        f"{timezone.localtime(report.approved_at):%Y-%m-%d %H:%M}"))

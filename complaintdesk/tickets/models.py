@@ -118,6 +118,10 @@ class Ticket(models.Model):
                          condition=models.Q(over_the_head=True)),
             models.Index(fields=["sla_status", "-id"], name="ticket_sla_recent",
                          condition=~models.Q(sla_status="ok")),
+            # The tickets closed in a report period (monthly/): without it that read was the
+            # whole table (345 ms at 100k); closed_at is written once, at close.
+            models.Index(fields=["closed_at"], name="ticket_closed_at",
+                         condition=models.Q(closed_at__isnull=False)),
         ]
 
     def __str__(self):

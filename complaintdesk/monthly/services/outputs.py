@@ -53,6 +53,8 @@ def _register_font(path: str) -> str:
 def _cell(value, kind: str):
     if kind == "pct":
         return None if value is None else round(value * 100, 1)
+    if kind == "hours":
+        return None if value is None else round(value, 1)
     return value
 
 
@@ -61,6 +63,8 @@ def _shown(value, kind: str) -> str:
         return "–"
     if kind == "pct":
         return f"{value * 100:.1f}%"
+    if kind == "hours":
+        return f"{value:.1f} h"
     return str(value)
 
 

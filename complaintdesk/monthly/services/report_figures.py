@@ -1,13 +1,17 @@
 """The ONE place where reports get their figures (issue 11 §3). Everything a report shows is
 gathered here into a plain, JSON-ready dict (the snapshot stored with the report): counts,
-rates with their formulas' parts, the top categories and causes, the worst units, the lists
-of overdue, repeat and hard cases, the daily trend and what the working calendar could not
-say. Pages, xlsx and PDF read only that dict.
+the KPIs of the library (stats/kpis.py) with their numerators and denominators, the top
+categories and causes, the worst units, the lists of overdue, repeat and major cases, the
+daily trend and what the working calendar could not say. Pages, xlsx and PDF read only that
+dict.
 
-Source: GROUP BY queries over the period's tickets (created_at / closed_at index ranges),
-a fixed number of them whatever the number of tickets. When the statistics roll-up of §1
-lands, only `_source()` changes (the shape of the dict stays), so that a report never scans
-the ticket table.
+Source: the statistics roll-up (stats.DailyCount, one row per registration day × dimensions,
+kept up to date every minute by stats/services/rollup.py): every count and rate is a sum over
+the period's roll-up rows — a report never aggregates the ticket table. Like the roll-up, the
+figures follow the tickets registered in the period (a cohort): "closed", "closed on time",
+"satisfied" are those of the period's tickets, as of the roll-up's last refresh (stored with
+the figures). The ticket table is read only for the cases a list names (at most CASES per
+list, found through indexes).
 """
 
 from __future__ import annotations
@@ -15,21 +19,27 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 
-from django.db.models import BooleanField, Count, ExpressionWrapper, Q
-from django.db.models.functions import TruncDate
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from complaintdesk.monthly.workflow import Period, missing_years, monthly_period
 from complaintdesk.org.models import Department, OrgUnit
+from complaintdesk.sla.models import TicketClock
 from complaintdesk.sla.services.calendars import calendar_for_unit
-from complaintdesk.sla.vocabulary import SlaStatus
+from complaintdesk.sla.vocabulary import ClockState
+from complaintdesk.stats import kpis
+from complaintdesk.stats.models import DailyCount, RollupState
+from complaintdesk.stats.vocabulary import MEASURES
 from complaintdesk.taxonomy.models import Category
 from complaintdesk.tickets.models import Ticket
-from complaintdesk.tickets.vocabulary import Satisfaction, Severity
+from complaintdesk.tickets.vocabulary import Severity
 
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 TOP = 10  # top categories, causes, units
 CASES = 20  # cases listed per list (the count says how many there are)
+UNIT_MEASURES = ("registered", "closed", "closed_on_time", "breached", "repeat", "over_the_head")
+DIMS = ("kind", "category_id", "cause", "responsible_department_id", "org_unit_id", "channel", "source_tier",
+        "severity")
 
 
 def _tz():
@@ -48,97 +58,71 @@ def _rate(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
+def _registered(rows, date_from: dt.date, date_to: dt.date) -> int:
+    return rows.filter(day__gte=date_from, day__lte=date_to).aggregate(n=Sum("registered"))["n"] or 0
+
+
 def report_figures(*, unit: OrgUnit, period: Period, now: dt.datetime | None = None) -> dict:
     """The figures of `unit` (and everything under it) for `period`, as stored with a report.
-    About fourteen queries, none of them per row."""
+    Twelve queries, none of them per row, none aggregating tickets."""
     now = now or timezone.now()
     units = list(OrgUnit.objects.filter(path__startswith=unit.path).order_by("path"))
     unit_ids = [u.pk for u in units]
-    start, end = _start(period.start), _start(period.end + dt.timedelta(days=1))
-    scope = Ticket.objects.filter(org_unit_id__in=unit_ids)
-    registered = scope.filter(created_at__gte=start, created_at__lt=end)
-    closed = scope.filter(closed_at__gte=start, closed_at__lt=end)
+    rollup = DailyCount.objects.filter(org_unit_id__in=unit_ids)
+    period_rows = rollup.filter(day__gte=period.start, day__lte=period.end)
 
-    # 1. The period's tickets by every dimension a table needs: one scan of the period.
-    main = (registered.annotate(is_repeat=ExpressionWrapper(Q(repeat_of__isnull=False),
-                                                            output_field=BooleanField()))
-            .order_by().values("kind", "channel", "source_tier", "category_id", "org_unit_id",
-                               "sla_status", "over_the_head", "is_repeat", "severity", "special",
-                               "calendar_missing")
-            .annotate(n=Count("id")))
+    # 1. Every measure summed over the period (one row), then the period's roll-up rows by
+    # every dimension a table needs with the measures the tables show.
+    totals = Counter({m: int(v or 0) for m, v in period_rows.aggregate(**{m: Sum(m) for m in MEASURES}).items()})
     by = defaultdict(Counter)
-    per_unit = defaultdict(Counter)
-    total = 0
-    for row in main:
-        n = row["n"]
-        total += n
-        for dim in ("kind", "channel", "source_tier", "category_id", "severity"):
+    per_unit: dict[int, dict] = {}
+    for row in period_rows.order_by().values(*DIMS).annotate(**{m: Sum(m) for m in UNIT_MEASURES}):
+        n = row["registered"]
+        for dim in ("kind", "category_id", "channel", "source_tier", "severity"):
             by[dim][row[dim]] += n
-        flags = by["flags"]
-        u = per_unit[row["org_unit_id"]]
-        u["registered"] += n
-        if row["sla_status"] == SlaStatus.OVERDUE:
-            flags["overdue"] += n
-            u["overdue"] += n
-        if row["is_repeat"]:
-            flags["repeat"] += n
-            u["repeat"] += n
-        if row["over_the_head"]:
-            flags["over_the_head"] += n
-            u["over_the_head"] += n
-        if row["special"] or row["severity"] == Severity.MAJOR:
-            flags["hard"] += n
-        if row["calendar_missing"]:
-            flags["calendar_missing"] += n
-
-    # 2. Tickets closed in the period: causes, responsible departments, on time, satisfaction.
-    closed_rows = (closed.order_by().values("cause", "responsible_department_id", "org_unit_id",
-                                            "sla_status", "satisfaction")
-                   .annotate(n=Count("id")))
-    causes, departments, satisfaction = Counter(), Counter(), Counter()
-    closed_total = on_time = 0
-    for row in closed_rows:
-        n = row["n"]
-        closed_total += n
-        u = per_unit[row["org_unit_id"]]
-        u["closed"] += n
-        if row["sla_status"] != SlaStatus.OVERDUE:
-            on_time += n
-            u["on_time"] += n
         if row["cause"]:
-            causes[row["cause"]] += n
+            by["cause"][row["cause"]] += n
         if row["responsible_department_id"]:
-            departments[row["responsible_department_id"]] += n
-        if row["satisfaction"]:
-            satisfaction[row["satisfaction"]] += n
-    callbacks = sum(satisfaction.values())
+            by["department"][row["responsible_department_id"]] += n
+        u = per_unit.get(row["org_unit_id"])
+        if u is None:
+            u = per_unit[row["org_unit_id"]] = dict.fromkeys(UNIT_MEASURES, 0)
+        for m in UNIT_MEASURES:
+            u[m] += row[m]
+    total = totals["registered"]
+    neutral = max(0, totals["called_back"] - totals["satisfied"] - totals["dissatisfied"])
+    satisfaction = Counter({"satisfied": totals["satisfied"], "neutral": neutral,
+                            "dissatisfied": totals["dissatisfied"]})
+    satisfaction = +satisfaction  # zeros out
 
-    # 3. The daily trend (local dates).
-    per_day = {r["day"]: r["n"] for r in (registered.annotate(day=TruncDate("created_at", tzinfo=_tz()))
-                                          .order_by().values("day").annotate(n=Count("id")))}
+    # 2. The daily trend, and the period before and a year earlier (period-on-period, year-on-year).
+    per_day = dict(period_rows.order_by().values_list("day").annotate(n=Sum("registered")))
     trend = [[(period.start + dt.timedelta(days=i)).isoformat(),
-              per_day.get(period.start + dt.timedelta(days=i), 0)] for i in range(period.days)]
-
-    # 4. The period before and the same period a year earlier (period-on-period, year-on-year).
+              int(per_day.get(period.start + dt.timedelta(days=i)) or 0)] for i in range(period.days)]
     before = period.previous()
-    previous = scope.filter(created_at__gte=_start(before.start),
-                            created_at__lt=_start(before.end + dt.timedelta(days=1))).count()
-    year_ago = scope.filter(created_at__gte=_start(_year_back(period.start)),
-                            created_at__lt=_start(_year_back(period.end) + dt.timedelta(days=1))).count()
+    previous = _registered(rollup, before.start, before.end)
+    year_ago = _registered(rollup, _year_back(period.start), _year_back(period.end))
 
-    # 5. The cases behind the lists (a page each, with the total).
+    # 3. The cases behind the lists: a page each, found through indexes (the roll-up has the counts).
+    start, end = _start(period.start), _start(period.end + dt.timedelta(days=1))
+    registered = Ticket.objects.filter(org_unit_id__in=unit_ids, created_at__gte=start, created_at__lt=end)
+
     def cases(qs):
         return [_case(t) for t in qs.select_related("org_unit", "lead_department", "category", "repeat_of")
                 .order_by("created_at", "id")[:CASES]]
 
-    overdue_cases = cases(registered.filter(sla_status=SlaStatus.OVERDUE))
+    missed = TicketClock.objects.filter(Q(breached_at__isnull=False) | Q(state=ClockState.MISSED),
+                                        ticket__org_unit_id__in=unit_ids, ticket__created_at__gte=start,
+                                        ticket__created_at__lt=end).values("ticket_id")
+    overdue_cases = cases(Ticket.objects.filter(pk__in=missed))
     repeat_cases = cases(registered.filter(repeat_of__isnull=False))
-    hard_cases = cases(registered.filter(Q(special=True) | Q(severity=Severity.MAJOR)))
+    hard_cases = cases(registered.filter(severity=Severity.MAJOR))
 
-    # 6. Names (small tables, read whole).
+    # 4. Names (small tables, read whole) and when the roll-up was last brought up to date.
     cats = {c.pk: c for c in Category.objects.only("id", "code", "name", "name_en", "path", "depth")}
     roots = {c.path: c for c in cats.values() if c.depth == 1}
     depts = {d.pk: d for d in Department.objects.only("id", "code", "name", "name_en")}
+    rollup_as_of = RollupState.objects.filter(pk=1).values_list("refreshed_at", flat=True).first()
 
     top_categories = [{**_names(cats[cid]), "n": n, "share": _rate(n, total)} if cid in cats
                       else {"code": str(cid), "name": str(cid), "name_en": "", "n": n, "share": _rate(n, total)}
@@ -151,76 +135,83 @@ def report_figures(*, unit: OrgUnit, period: Period, now: dt.datetime | None = N
     category_groups = [{**_names(cats[cid]), "n": n, "share": _rate(n, total)}
                        for cid, n in by_root.most_common() if cid in cats]
 
-    # Units: the scope's direct children, each with its subtree (the whole scope's own unit
-    # keeps what is registered on it directly).
+    # Units: the scope's direct children, each with its subtree (the scope's own unit keeps
+    # what is registered on it directly).
     children = [u for u in units if u.depth == unit.depth + 1]
     unit_rows = []
     for child in [unit, *children]:
         members = [u.pk for u in units if (u.pk == unit.pk if child is unit else u.path.startswith(child.path))]
         c = Counter()
         for uid in members:
-            c.update(per_unit.get(uid, Counter()))
-        if child is unit and not c:
+            c.update(per_unit.get(uid, {}))
+        if child is unit and not c.get("registered"):
             continue
-        unit_rows.append({**_names(child), "own": child is unit, **{k: c.get(k, 0) for k in (
-            "registered", "closed", "on_time", "overdue", "repeat", "over_the_head")},
-            "overdue_rate": _rate(c.get("overdue", 0), c.get("registered", 0)),
-            "repeat_rate": _rate(c.get("repeat", 0), c.get("registered", 0))})
+        unit_rows.append({**_names(child), "own": child is unit, "registered": c["registered"],
+                          "closed": c["closed"], "on_time": c["closed_on_time"], "overdue": c["breached"],
+                          "repeat": c["repeat"], "over_the_head": c["over_the_head"],
+                          "overdue_rate": _rate(c["breached"], c["registered"]),
+                          "repeat_rate": _rate(c["repeat"], c["registered"])})
     # The worst units: most overdue, then most repeat complaints, relative to their intake.
-    worst = sorted((r for r in unit_rows if r["registered"]),
+    worst = sorted((r for r in unit_rows if r["registered"] and not r["own"]),
                    key=lambda r: (-(r["overdue_rate"] or 0), -(r["repeat_rate"] or 0), -r["registered"], r["code"]))
     worst = [r["code"] for r in worst if r["overdue"] or r["repeat"]][:TOP]
 
     calendar = calendar_for_unit(unit.pk).calendar
-    flags = by["flags"]
     months = []
     if period.kind != "monthly":
-        # The half year by report month (26th–25th).
         bucket = Counter()
         for day_text, n in trend:
             bucket[monthly_period(dt.date.fromisoformat(day_text)).end.isoformat()[:7]] += n
         months = sorted(bucket.items())
+    kpi_values = []
+    for kpi in kpis.KPIS:
+        v = kpi.compute(totals)
+        kpi_values.append({"code": kpi.code, "value": None if v.value is None else round(v.value, 4),
+                           "numerator": v.numerator, "denominator": v.denominator, "note": v.note})
     return {
         "version": FIGURES_VERSION,
         "as_of": now.isoformat(),
-        "source": "tickets",
+        "source": "rollup",
+        "rollup_as_of": rollup_as_of.isoformat() if rollup_as_of else None,
         "unit": _names(unit),
         "period": {"kind": str(period.kind), "start": period.start.isoformat(), "end": period.end.isoformat(),
                    "due": period.due.isoformat(), "days": period.days},
+        "measures": dict(totals),
         "totals": {
             "registered": total, "previous": previous, "year_ago": year_ago,
-            "closed": closed_total, "closed_on_time": on_time,
-            "overdue": flags.get("overdue", 0), "repeat": flags.get("repeat", 0),
-            "over_the_head": flags.get("over_the_head", 0), "hard": flags.get("hard", 0),
-            "callbacks": callbacks, "satisfied": satisfaction.get(Satisfaction.SATISFIED, 0),
+            "closed": totals["closed"], "closed_on_time": totals["closed_on_time"],
+            "overdue": totals["breached"], "repeat": totals["repeat"], "over_the_head": totals["over_the_head"],
+            "hard": by["severity"].get(Severity.MAJOR, 0), "callbacks": totals["called_back"],
+            "satisfied": totals["satisfied"],
         },
         "rates": {
-            "on_time": _rate(on_time, closed_total),
-            "satisfied": _rate(satisfaction.get(Satisfaction.SATISFIED, 0), callbacks),
-            "repeat": _rate(flags.get("repeat", 0), total),
-            "over_the_head": _rate(flags.get("over_the_head", 0), total),
-            "overdue": _rate(flags.get("overdue", 0), total),
+            "on_time": _rate(totals["closed_on_time"], totals["closed"]),
+            "satisfied": _rate(totals["satisfied"], totals["called_back"]),
+            "repeat": _rate(totals["repeat"], total),
+            "over_the_head": _rate(totals["over_the_head"], total),
+            "overdue": _rate(totals["breached"], total),
             "change_previous": _rate(total - previous, previous),
             "change_year_ago": _rate(total - year_ago, year_ago),
         },
+        "kpis": kpi_values,
         "by_kind": _pairs(by["kind"], total),
         "by_channel": _pairs(by["channel"], total),
         "by_source_tier": _pairs(by["source_tier"], total),
-        "by_cause": _pairs(causes, closed_total),
-        "by_satisfaction": _pairs(satisfaction, callbacks),
+        "by_cause": _pairs(by["cause"], sum(by["cause"].values())),
+        "by_satisfaction": _pairs(satisfaction, totals["called_back"]),
         "top_categories": top_categories,
         "category_groups": category_groups,
         "units": unit_rows,
         "worst_units": worst,
-        "departments": [{**_names(depts[d]), "n": n, "share": _rate(n, closed_total)}
-                        for d, n in departments.most_common(TOP) if d in depts],
+        "departments": [{**_names(depts[d]), "n": n, "share": _rate(n, sum(by["department"].values()))}
+                        for d, n in by["department"].most_common(TOP) if d in depts],
         "overdue_cases": overdue_cases,
         "repeat_cases": repeat_cases,
         "hard_cases": hard_cases,
         "trend": trend,
         "months": months,
         "calendar": {"missing_years": missing_years(calendar, period.start, period.end),
-                     "tickets_calendar_missing": flags.get("calendar_missing", 0)},
+                     "tickets_calendar_missing": totals["calendar_missing"]},
     }
 
 

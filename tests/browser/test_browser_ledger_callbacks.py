@@ -54,6 +54,7 @@ def test_a_failed_callback_is_rescheduled_and_the_last_one_closes_the_ticket(peo
     assert me.state_badge().inner_text().strip() == tr(lang, "Awaiting callback")
     again = Ticket.objects.get(pk=replied.pk)
     assert again.callback_attempts == 1 and timezone.localtime(again.callback_due_at) == when
+    assert page.locator("#ticket-callback-round").inner_text().startswith("1 / 2")
     timeline = page.locator("#ticket-main")
     assert tr(lang, "Callback attempt") in timeline.inner_text()
     me.axe("ticket page after an attempt")

@@ -47,7 +47,12 @@ from complaintdesk.sla.vocabulary import ClockState, ClockType, DurationUnit
 from complaintdesk.taxonomy.models import ElementType
 from complaintdesk.tickets import selectors as ticket_selectors
 from complaintdesk.tickets import workflow
-from complaintdesk.tickets.facts import actor_facts, sees_full_phones, ticket_flags
+from complaintdesk.tickets.facts import (
+    actor_facts,
+    callback_max_attempts,
+    sees_full_phones,
+    ticket_flags,
+)
 from complaintdesk.tickets.services import attachments as attachment_services
 from complaintdesk.tickets.services import transitions as t
 from complaintdesk.tickets.vocabulary import (
@@ -472,6 +477,7 @@ def _context(request, page, *, bound=None, bound_slug=None, notice=None, notice_
         "severity_label": _label(Severity, ticket.severity),
         "resolution_label": _label(Resolution, ticket.resolution) if ticket.resolution else "",
         "satisfaction_label": _label(Satisfaction, ticket.satisfaction) if ticket.satisfaction else "",
+        "callback_max_attempts": callback_max_attempts(),
         "cause_label": _label(Cause, ticket.cause) if ticket.cause else "",
         "channel_label": _label(Channel, ticket.channel),
         "contact_phone": phone_shown(ticket.contact_phone, full=full_phones),

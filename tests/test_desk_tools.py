@@ -295,3 +295,19 @@ def test_survivor_page_queries_do_not_grow_with_merged_duplicates(users, make_ti
     assert count() == small
     # Each duplicate: registered, reviewed, its note, merged into: all four on the survivor's page.
     assert client.get(f"/tickets/{survivor.pk}/").content.decode().count("from merged duplicate") == 5 * 4
+
+
+def test_a_note_on_a_closed_rated_ticket_adds_no_step_on_the_portal(users, make_ticket):
+    ticket = make_ticket()
+    t.ticket_resolve_on_spot(ticket_id=ticket.pk, actor=users["intake_agent"], answer="已解释")
+    before = TicketEvent.objects.filter(ticket=ticket).count()
+    note_add(ticket_id=ticket.pk, actor=users["dispatcher"], text="客户事后又来电致谢")
+    events = [{**e, "by_portal": False} for e in TicketEvent.objects.filter(ticket=ticket).order_by("id")
+              .values("type", "created_at", "to_state", "payload")]
+    assert len(events) == before + 1
+    # A rating from the portal last, then the note: no new "closed" step, no note text.
+    rated = [*events[:-1], {"type": "called_back", "created_at": events[-1]["created_at"], "to_state": "closed",
+                            "payload": {}, "by_portal": True}, events[-1]]
+    steps = public_timeline(rated)
+    assert [(s.step, s.text) for s in steps] == [(s.step, s.text) for s in public_timeline(rated[:-1])]
+    assert all("致谢" not in (s.text or "") for s in steps)

@@ -93,7 +93,7 @@ def link_add(*, ticket_id: int, other: str, type: str, actor, at: dt.datetime | 
             raise ValidationFailed.on("other", _("These two tickets are already linked.")) from None
         for me, them in ((ticket_id, other_id), (other_id, ticket_id)):
             event_append(ticket=rows[me], type=EventType.TICKET_LINKED, actor=actor, at=at,
-                         from_state=rows[me].state, to_state=rows[me].state,
+                         from_state="", to_state="",
                          payload={"link": link_type.value, "other": rows[them].number or str(them),
                                   "direction": "from" if me == link.ticket_id else "to"})
     return link
@@ -117,7 +117,7 @@ def link_remove(*, link_id: int, ticket_id: int, actor, at: dt.datetime | None =
         link.delete()
         for me, them in ((link.ticket_id, link.other_id), (link.other_id, link.ticket_id)):
             event_append(ticket=rows[me], type=EventType.TICKET_UNLINKED, actor=actor, at=at,
-                         from_state=rows[me].state, to_state=rows[me].state,
+                         from_state="", to_state="",
                          payload={"link": link.type, "other": rows[them].number or str(them)})
 
 

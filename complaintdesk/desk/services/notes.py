@@ -81,8 +81,9 @@ def note_add(*, ticket_id: int, actor, text: str, mentions: list[str] | tuple = 
                 raise ValidationFailed.on("mentions", _("These colleagues may not see this ticket: %(names)s.")
                                           % {"names": ", ".join(blind)})
             people = [found[n] for n in names if found[n].pk != actor.pk]
+        # No state on the event: it is no step of the case (the portal counts steps by state).
         event = event_append(ticket=ticket, type=EventType.NOTE_ADDED, actor=actor, at=at,
-                             from_state=ticket.state, to_state=ticket.state,
+                             from_state="", to_state="",
                              payload={"text": text, "mentions": names})
         quote = text if len(text) <= QUOTE else text[: QUOTE - 1] + "…"
         context = {"ticket_number": str(ticket), "ticket_id": ticket.pk, "title": ticket.title,

@@ -1029,8 +1029,9 @@ def ticket_merge(*, ticket_id, into_id, actor, reason: str = "", expected_versio
         survivor.version += 1
         survivor.updated_at = at
         survivor.save(update_fields=["version", "updated_at"])
+        # No state on the survivor's event: no step of its case (the portal counts steps by state).
         event_append(ticket=survivor, type=EventType.DUPLICATE_MERGED, actor=actor, at=at,
-                     from_state=survivor.state, to_state=survivor.state,
+                     from_state="", to_state="",
                      payload={"duplicate": duplicate.number or str(duplicate.pk),
                               "duplicate_id": duplicate.pk, "reason": reason})
         if link_created is not None:

@@ -465,3 +465,27 @@ def test_half_year_report_has_its_sections_and_months(client, org, users, month)
     page = client.get(f"/reports/{report.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Hot issues" in page and "Hard cases and their difficulties" in page and "By report month" in page
     _ = timezone
+
+
+# --- one writer per step, over real concurrent connections ----------------------------------------
+
+@pytest.mark.django_db(transaction=True)
+def test_two_steps_on_one_version_one_wins(org, users):
+    """The owner saves the text while a second tab submits, both from version 2: the row lock
+    serialises them and the second sees the new version (a clear conflict, nothing lost)."""
+    from tests.test_concurrency import _race
+
+    sup = users["supervisor"]
+    report, _ = lifecycle.report_generate(actor=sup, kind="monthly", org_unit=org["province"], period=NOV)
+    lifecycle.report_edit(actor=sup, report_id=report.pk, version=1, texts={"analysis": "初稿"})
+    results = _race(
+        lambda: lifecycle.report_edit(actor=sup, report_id=report.pk, version=2, texts={"analysis": "改稿"}),
+        lambda: lifecycle.report_submit(actor=sup, report_id=report.pk, version=2),
+    )
+    outcomes = sorted(kind for kind, _v in results)
+    assert outcomes == ["error", "ok"], results
+    loser = next(v for kind, v in results if kind == "error")
+    assert isinstance(loser, Conflict) and loser.extra["version"] == 3
+    fresh = Report.objects.get(pk=report.pk)
+    assert fresh.version == 3
+    assert ReportStep.objects.filter(report=fresh).count() == 3  # generate, edit, and the winner's step

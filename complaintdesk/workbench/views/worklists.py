@@ -29,6 +29,7 @@ from complaintdesk.desk.services.bulk import bulk_apply
 from complaintdesk.org.models import Department, OrgUnit
 from complaintdesk.search import query as search_query
 from complaintdesk.taxonomy.models import Category
+from complaintdesk.tickets.facts import in_incident_annotation
 from complaintdesk.tickets.selectors import RANK, TicketFilters, ticket_list
 from complaintdesk.tickets.vocabulary import Channel, Kind, State, TicketFlag
 from complaintdesk.workbench import worklists as wl
@@ -255,7 +256,10 @@ def _list_context(request, key: str, params: QueryDict) -> dict:
             page = ticket_list(viewer=request.user, filters=_filters(data), cursor=data.get("cursor") or "",
                                limit=PAGE_SIZE, sort=_sort(data, request.user), where=entry.condition,
                                deadlines=True, prefetch=wl.ROW_RELATED, related=(),
-                               defer=wl.ROW_DEFERRED)
+                               defer=wl.ROW_DEFERRED,
+                               # The incident badge: one index probe per row inside the
+                               # same query (an EXISTS), not a query per row.
+                               annotate=in_incident_annotation())
         except ValidationFailed as exc:
             for err in exc.fields:
                 field = _FIELD_OF.get(err.field, err.field)

@@ -18,6 +18,7 @@ from complaintdesk.audit.models import PersonalDataAccess
 from complaintdesk.notifications.models import Message
 from complaintdesk.regulators import selectors
 from complaintdesk.regulators.models import RegulatorProfile, RegulatorTransfer
+from complaintdesk.regulators.services.hints import admissibility_hints
 from complaintdesk.regulators.services.transfers import profile_options_changed
 from complaintdesk.sla.calendar import (
     DayKind,
@@ -222,6 +223,9 @@ def test_admissibility_hints_are_shown_never_enforced(org, frozen):
     recent_bill = transfer(org, regulator="miit", regulator_matter="billing", matter_date=dt.date(2026, 5, 1),
                            phone="13900139005")
     assert RegulatorTransfer.objects.get(ticket=recent_bill).hints == []
+    # A date at the end of the calendar gives no hint (and no error).
+    assert admissibility_hints(profile_id=old_bill.regulator_transfer.profile_id, matter_id=None,
+                               matter_date=dt.date(9999, 12, 1), today=dt.date(2026, 9, 10)) == []
     # Other matters: two years.
     network = transfer(org, regulator="miit", regulator_matter="network_quality",
                        matter_date=dt.date(2024, 9, 1), phone="13900139006")

@@ -39,7 +39,10 @@ def admissibility_hints(*, profile_id: int, matter_id: int | None, matter_date: 
     rule = rule_for(list(AdmissibilityRule.objects.filter(profile_id=profile_id)), matter_id)
     if rule is None:
         return []
-    limit = limit_date(matter_date, rule.max_age, rule.age_unit)
+    try:
+        limit = limit_date(matter_date, rule.max_age, rule.age_unit)
+    except ValueError:  # past the year 9999: within any limit
+        return []
     if today <= limit:
         return []
     return [{"rule": rule.pk, "max_age": rule.max_age, "unit": rule.age_unit, "limit": limit.isoformat(),

@@ -174,3 +174,14 @@ def _fresh_user_dictionary():
     segment.set_user_words([])
     yield
     segment.set_user_words([])
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    # A test that activates a language (a request in English, translation.activate) must not
+    # hand it to the next test in the same worker: each starts in the default language.
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()

@@ -11,7 +11,7 @@ from complaintdesk.stats.services.rollup import rollup_rebuild
 from complaintdesk.tickets.models import Ticket
 
 TEXT = {
-    "zh": {"title": "统计分析", "kpis": "关键指标", "formula": "公式", "hotline": "热线", "complaint": "投诉",
+    "zh": {"title": "统计分析", "kpis": "主要指标", "formula": "公式", "hotline": "热线", "complaint": "投诉",
            "show": "查询"},
     "en": {"title": "Statistics", "kpis": "Key figures", "formula": "Formula", "hotline": "Hotline",
            "complaint": "Complaint", "show": "Show"},

@@ -19,9 +19,9 @@ from complaintdesk.accounts.roles import Role
 from complaintdesk.bulletins.models import Bulletin, BulletinLine, BulletinStep
 from complaintdesk.bulletins.services.bulletin_records import bulletin_records
 from complaintdesk.bulletins.vocabulary import LineKind
-from complaintdesk.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from complaintdesk.core.errors import Forbidden, ValidationFailed
 from complaintdesk.monthly import workflow
-from complaintdesk.monthly.services.lifecycle import in_unit_scope
+from complaintdesk.monthly.services.lifecycle import document_locked, document_step, in_unit_scope
 from complaintdesk.monthly.services.people import nearest_up, staff_of_units
 from complaintdesk.monthly.vocabulary import DocAction, DocState
 from complaintdesk.notifications.services import staff_notify_many
@@ -57,34 +57,15 @@ def bulletin_draft(*, actor, org_unit: OrgUnit, period: workflow.Period, now: dt
 
 
 def _locked(actor, bulletin_id: int, version: int | None, action: DocAction) -> Bulletin:
-    bulletin = Bulletin.objects.select_for_update().select_related("org_unit").filter(pk=bulletin_id).first()
-    if bulletin is None or not in_unit_scope(actor, bulletin.org_unit) or (
-            actor.role not in workflow.DRAFT_READERS and not actor.is_superuser):
-        raise NotFound(_("No such bulletin."))
-    if version is not None and bulletin.version != version:
-        raise Conflict(
-            _("Someone else changed this bulletin meanwhile (now version %(version)s, %(state)s). "
-              "Reload it and try again.") % {"version": bulletin.version, "state": DocState(bulletin.state).label},
-            extra={"state": bulletin.state, "version": bulletin.version})
-    refusal = workflow.check(bulletin.state, action, workflow.Actor(
-        role=actor.role, is_owner=actor.pk == bulletin.owner_id, is_superuser=actor.is_superuser))
-    if refusal is not None:
-        code, reason = refusal
-        if code == "state":
-            raise Conflict(reason, extra={"state": bulletin.state, "version": bulletin.version})
-        raise Forbidden(reason)
-    return bulletin
+    return document_locked(
+        Bulletin, actor=actor, pk=bulletin_id, version=version, action=action,
+        not_found=_("No such bulletin."),
+        changed=_("Someone else changed this bulletin meanwhile (now version %(version)s, %(state)s). "
+                  "Reload it and try again."))
 
 
 def _step(bulletin: Bulletin, *, action: DocAction, actor, now, fields: list[str], note: str = "") -> Bulletin:
-    before = bulletin.state
-    bulletin.state = workflow.TABLE[DocState(before)][action].target
-    bulletin.version += 1
-    bulletin.updated_at = now
-    bulletin.save(update_fields=[*fields, "state", "version", "updated_at"])
-    BulletinStep.objects.create(bulletin=bulletin, action=action, actor=actor, at=now, from_state=before,
-                                to_state=bulletin.state, note=note)
-    return bulletin
+    return document_step(bulletin, BulletinStep, action=action, actor=actor, now=now, fields=fields, note=note)
 
 
 def bulletin_edit(*, actor, bulletin_id: int, version: int, title: str, intro: str,

@@ -77,34 +77,50 @@ def report_generate(*, actor, kind: str, org_unit: OrgUnit, period: workflow.Per
     return report, True
 
 
-def _locked(actor, report_id: int, version: int | None, action: DocAction) -> Report:
-    report = Report.objects.select_for_update().select_related("org_unit").filter(pk=report_id).first()
-    if report is None or not in_unit_scope(actor, report.org_unit) or (
+def document_locked(model, *, actor, pk: int, version: int | None, action: DocAction, not_found: str,
+                    changed: str):
+    """A report or bulletin (both follow workflow.TABLE) locked for one step: "not found" when
+    the viewer may not read it, a conflict on a stale version or a step its state refuses, a
+    refusal when the viewer may not take the step. `changed` names %(version)s and %(state)s."""
+    doc = model.objects.select_for_update().select_related("org_unit").filter(pk=pk).first()
+    if doc is None or not in_unit_scope(actor, doc.org_unit) or (
             actor.role not in workflow.DRAFT_READERS and not actor.is_superuser):
-        raise NotFound(_("No such report."))
-    if version is not None and report.version != version:
-        raise Conflict(
-            _("Someone else changed this report meanwhile (now version %(version)s, %(state)s). "
-              "Reload it and try again.") % {"version": report.version, "state": DocState(report.state).label},
-            extra={"state": report.state, "version": report.version})
-    refusal = workflow.check(report.state, action, _actor(actor, report.owner_id))
+        raise NotFound(not_found)
+    if version is not None and doc.version != version:
+        raise Conflict(changed % {"version": doc.version, "state": DocState(doc.state).label},
+                       extra={"state": doc.state, "version": doc.version})
+    refusal = workflow.check(doc.state, action, _actor(actor, doc.owner_id))
     if refusal is not None:
         code, reason = refusal
         if code == "state":
-            raise Conflict(reason, extra={"state": report.state, "version": report.version})
+            raise Conflict(reason, extra={"state": doc.state, "version": doc.version})
         raise Forbidden(reason)
-    return report
+    return doc
+
+
+def document_step(doc, step_model, *, action: DocAction, actor, now, fields: list[str], note: str = ""):
+    """Move a locked report or bulletin one step on: its new state and version saved, the step
+    recorded in `step_model` (whose foreign key to the document is named like the document)."""
+    before = doc.state
+    doc.state = workflow.TABLE[DocState(before)][action].target
+    doc.version += 1
+    doc.updated_at = now
+    doc.save(update_fields=[*fields, "state", "version", "updated_at"])
+    step_model.objects.create(**{doc._meta.model_name: doc}, action=action, actor=actor, at=now,
+                              from_state=before, to_state=doc.state, note=note)
+    return doc
+
+
+def _locked(actor, report_id: int, version: int | None, action: DocAction) -> Report:
+    return document_locked(
+        Report, actor=actor, pk=report_id, version=version, action=action,
+        not_found=_("No such report."),
+        changed=_("Someone else changed this report meanwhile (now version %(version)s, %(state)s). "
+                  "Reload it and try again."))
 
 
 def _step(report: Report, *, action: DocAction, actor, now, fields: list[str], note: str = "") -> Report:
-    before = report.state
-    report.state = workflow.TABLE[DocState(before)][action].target
-    report.version += 1
-    report.updated_at = now
-    report.save(update_fields=[*fields, "state", "version", "updated_at"])
-    ReportStep.objects.create(report=report, action=action, actor=actor, at=now, from_state=before,
-                              to_state=report.state, note=note)
-    return report
+    return document_step(report, ReportStep, action=action, actor=actor, now=now, fields=fields, note=note)
 
 
 def report_refresh(*, actor, report_id: int, version: int, now: dt.datetime | None = None) -> Report:

@@ -165,3 +165,41 @@ def table(headers: list[str], rows: list[list]) -> str:
         "| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells
     ]
     return "\n".join([line, sep, *body])
+
+
+def measure_get(client, path: str, params: dict, token: str, *, rounds: int, iterations: int,
+                warmup: int, max_queries: int) -> dict:
+    """GET `path` through Django's test client: its SQL statements (asserted ≤ max_queries),
+    then `rounds` of `iterations` timed requests after `warmup` untimed ones, with p50/p95/max
+    per round and the CPU of this process and of PostgreSQL per request (medians across rounds
+    in the result; `body` is the first answer)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get(path, params, **headers)
+    assert r.status_code == 200, (r.status_code, r.content[:300])
+    queries = len(ctx.captured_queries)
+    assert queries <= max_queries, f"{queries} SQL statements for one request (max {max_queries})"
+    main_sql = max((x["sql"] for x in ctx.captured_queries), key=len)
+    for _ in range(warmup):
+        client.get(path, params, **headers)
+    per_round = []
+    for _ in range(rounds):
+        samples = []
+        procs, cpu0, wall0 = cpu_by_process(), time.process_time(), time.monotonic()
+        for _ in range(iterations):
+            t = time.perf_counter()
+            client.get(path, params, **headers)
+            samples.append((time.perf_counter() - t) * 1000)
+        app_cpu = time.process_time() - cpu0
+        split = cpu_split(procs, cpu_by_process(), 1.0)  # CPU seconds per group
+        per_round.append({"p50": percentile(samples, 50), "p95": percentile(samples, 95),
+                          "max": max(samples),
+                          "app_cpu_ms": app_cpu * 1000 / iterations,
+                          "pg_cpu_ms": split["postgres"] * 1000 / iterations,
+                          "other_cores": (split["other"] - app_cpu) / (time.monotonic() - wall0)})
+    return {"body": r.json(), "queries": queries, "sql": main_sql, "rounds": per_round,
+            **{k: median([x[k] for x in per_round])
+               for k in ("p50", "p95", "app_cpu_ms", "pg_cpu_ms", "other_cores")}}

@@ -22,8 +22,7 @@ import time
 
 from _common import (
     DEFAULT_DB,
-    cpu_by_process,
-    cpu_split,
+    measure_get,
     median,
     percentile,
     setup_django,
@@ -71,42 +70,10 @@ def departments_by_open_load() -> list[tuple[str, int, int]]:
 
 
 def measure(client, code: str, token: str, rounds: int, iterations: int, warmup: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    path = "/api/v1/tickets"
-    params = {"department": code, "open": "true"}
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    with CaptureQueriesContext(connection) as ctx:
-        r = client.get(path, params, **headers)
-    assert r.status_code == 200, (r.status_code, r.content[:300])
-    body = r.json()
-    queries = len(ctx.captured_queries)
-    assert queries <= MAX_QUERIES, f"{queries} SQL queries for one list request (max {MAX_QUERIES})"
-    main_sql = max((q["sql"] for q in ctx.captured_queries), key=len)
-    for _ in range(warmup):
-        client.get(path, params, **headers)
-    per_round = []
-    for _ in range(rounds):
-        samples = []
-        procs, cpu0, wall0 = cpu_by_process(), time.process_time(), time.monotonic()
-        for _ in range(iterations):
-            t = time.perf_counter()
-            client.get(path, params, **headers)
-            samples.append((time.perf_counter() - t) * 1000)
-        app_cpu = time.process_time() - cpu0
-        split = cpu_split(procs, cpu_by_process(), 1.0)  # CPU seconds per group
-        per_round.append({"p50": percentile(samples, 50), "p95": percentile(samples, 95),
-                          "max": max(samples),
-                          "app_cpu_ms": app_cpu * 1000 / iterations,
-                          "pg_cpu_ms": split["postgres"] * 1000 / iterations,
-                          "other_cores": (split["other"] - app_cpu) / (time.monotonic() - wall0)})
-    return {
-        "items": len(body["items"]), "has_next": body["next_cursor"] is not None,
-        "queries": queries, "sql": main_sql, "rounds": per_round,
-        **{k: median([x[k] for x in per_round])
-           for k in ("p50", "p95", "app_cpu_ms", "pg_cpu_ms", "other_cores")},
-    }
+    m = measure_get(client, "/api/v1/tickets", {"department": code, "open": "true"}, token,
+                    rounds=rounds, iterations=iterations, warmup=warmup, max_queries=MAX_QUERIES)
+    body = m.pop("body")
+    return {"items": len(body["items"]), "has_next": body["next_cursor"] is not None, **m}
 
 
 def measure_selector(code: str, user_id: int, rounds: int, iterations: int) -> dict:
@@ -122,7 +89,7 @@ def measure_selector(code: str, user_id: int, rounds: int, iterations: int) -> d
         for _ in range(iterations):
             t = time.perf_counter()
             page = selectors.ticket_list(viewer=viewer, filters=filters, limit=50)
-            [schemas.summary(x) for x in page.items]
+            [schemas.summary(x, full_phones=False) for x in page.items]  # as a viewer shown masked phones
             samples.append((time.perf_counter() - t) * 1000)
         per_round.append({"p50": percentile(samples, 50), "p95": percentile(samples, 95)})
     return {"p50": median([x["p50"] for x in per_round]), "p95": median([x["p95"] for x in per_round])}

@@ -41,10 +41,7 @@ import time
 from _common import (
     DEFAULT_DB,
     REPO,
-    cpu_by_process,
-    cpu_split,
-    median,
-    percentile,
+    measure_get,
     setup_django,
     table,
     wait_for_quiet,
@@ -151,37 +148,9 @@ def a_phone() -> str:
 
 
 def measure(client, token: str, q: str, rounds: int, iterations: int, warmup: int) -> dict:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    path, params = "/api/v1/tickets", {"q": q, "limit": "20"}
-    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-    with CaptureQueriesContext(connection) as ctx:
-        r = client.get(path, params, **headers)
-    assert r.status_code == 200, (r.status_code, r.content[:300])
-    body = r.json()
-    queries = len(ctx.captured_queries)
-    assert queries <= MAX_QUERIES, f"{queries} SQL statements for one search (max {MAX_QUERIES})"
-    main_sql = max((x["sql"] for x in ctx.captured_queries), key=len)
-    for _ in range(warmup):
-        client.get(path, params, **headers)
-    per_round = []
-    for _ in range(rounds):
-        samples = []
-        procs, cpu0, wall0 = cpu_by_process(), time.process_time(), time.monotonic()
-        for _ in range(iterations):
-            t = time.perf_counter()
-            client.get(path, params, **headers)
-            samples.append((time.perf_counter() - t) * 1000)
-        app_cpu = time.process_time() - cpu0
-        split = cpu_split(procs, cpu_by_process(), 1.0)
-        per_round.append({"p50": percentile(samples, 50), "p95": percentile(samples, 95),
-                          "app_cpu_ms": app_cpu * 1000 / iterations,
-                          "pg_cpu_ms": split["postgres"] * 1000 / iterations,
-                          "other_cores": (split["other"] - app_cpu) / (time.monotonic() - wall0)})
-    return {"items": len(body["items"]), "queries": queries, "sql": main_sql, "rounds": per_round,
-            **{k: median([x[k] for x in per_round])
-               for k in ("p50", "p95", "app_cpu_ms", "pg_cpu_ms", "other_cores")}}
+    m = measure_get(client, "/api/v1/tickets", {"q": q, "limit": "20"}, token, rounds=rounds,
+                    iterations=iterations, warmup=warmup, max_queries=MAX_QUERIES)
+    return {"items": len(m.pop("body")["items"]), **m}
 
 
 def explain(sql: str) -> str:

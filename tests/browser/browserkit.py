@@ -389,6 +389,7 @@ def portal_fill_filing(me: Person, *, keyboard: bool = False) -> None:
     # Each choice reloads a part of the form (htmx): wait for it before the next choice.
     with page.expect_response(lambda r: "/categories/" in r.url):
         me.fill(page.get_by_label(labelled(tr(lang, "What is it about?"))), tr(lang, "Complaint"))
+    me.htmx_settled()  # the new select is live only once htmx has processed it
     category = page.locator("#id_category")
     expect(category.locator("option", has_text=CATEGORY[lang])).to_have_count(1)
     with page.expect_response(lambda r: "/elements/" in r.url):

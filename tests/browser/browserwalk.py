@@ -121,6 +121,7 @@ def walk(people, lang: str, tickets: dict, seen: Callable[[str, Person], None], 
         # Each choice reloads a part of the form (htmx): wait for it before the next choice.
         with page.expect_response(lambda r: "/categories/" in r.url):
             agent.fill(page.get_by_label(labelled(tt("Ticket kind"))), tt("Complaint"))
+        agent.htmx_settled()  # the new select is live only once htmx has processed it
         category = page.locator("#id_category")
         expect(category.locator("option", has_text={"zh": "多扣费", "en": "Overcharge"}[lang])).to_have_count(1)
         with page.expect_response(lambda r: "/elements/" in r.url):

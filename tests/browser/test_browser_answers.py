@@ -63,6 +63,7 @@ def test_an_answer_from_the_library_settles_a_call_on_the_spot(people, org):
     page = me.page
     with page.expect_response(lambda r: "/categories/" in r.url):
         me.fill(page.get_by_label(labelled(tr("zh", "Ticket kind"))), tr("zh", "Inquiry"))
+    me.htmx_settled()  # the new select is live only once htmx has processed it
     category = page.locator("#id_category")
     expect(category.locator("option", has_text="资费咨询")).to_have_count(1)
     with page.expect_response(lambda r: "/elements/" in r.url):

@@ -34,6 +34,7 @@ def test_the_registration_form_fits_one_screen_at_1280(people, make_ticket, lang
     expect(page.locator("#customer-history .repeat-hint")).to_be_visible()
     with page.expect_response(lambda r: "/categories/" in r.url):
         me.fill(page.get_by_label(labelled(tr(lang, "Ticket kind"))), tr(lang, "Complaint"))
+    me.htmx_settled()  # the new select is live only once htmx has processed it
     category = page.locator("#id_category")
     overcharge = {"zh": "多扣费", "en": "Overcharge"}[lang]
     with page.expect_response(lambda r: "/elements/" in r.url):

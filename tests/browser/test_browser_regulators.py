@@ -29,6 +29,7 @@ def test_register_a_regulator_transfer_with_a_profile_and_see_both_deadlines(peo
         page.get_by_role("link", name=t("Register a ticket")).click()
     with page.expect_response(lambda r: "/categories/" in r.url):
         agent.fill(page.get_by_label(labelled(t("Ticket kind"))), t("Complaint"))
+    agent.htmx_settled()  # the new select is live only once htmx has processed it
     category = page.locator("#id_category")
     expect(category.locator("option", has_text={"zh": "多扣费", "en": "Overcharge"}[lang])).to_have_count(1)
     with page.expect_response(lambda r: "/elements/" in r.url):
